@@ -1,0 +1,30 @@
+import type { ConsumerNumberMode, WhatsAppCallingInstrumentationConfig } from './types';
+
+/**
+ * Configuration for the `register` entry, from environment variables (the only way to configure
+ * `node --import …/register`):
+ * - `OTEL_WHATSAPP_GRAPH_API_BASE_URLS`: comma-separated base URLs (default graph.facebook.com)
+ * - `OTEL_WHATSAPP_CONSUMER_NUMBERS`: `omit` | `hash` | `raw`
+ * - `OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY`: HMAC key for `hash`
+ * - `OTEL_WHATSAPP_MAX_BODY_BYTES`: body inspection limit
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCallingInstrumentationConfig {
+  const config: WhatsAppCallingInstrumentationConfig = {};
+  const urls = list(env.OTEL_WHATSAPP_GRAPH_API_BASE_URLS);
+  if (urls.length) config.graphApiBaseUrls = urls;
+  const mode = env.OTEL_WHATSAPP_CONSUMER_NUMBERS?.trim().toLowerCase();
+  if (mode === 'omit' || mode === 'hash' || mode === 'raw') config.consumerNumbers = mode as ConsumerNumberMode;
+  if (env.OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY) config.consumerNumberHashKey = env.OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY;
+  const max = Number(env.OTEL_WHATSAPP_MAX_BODY_BYTES);
+  if (Number.isInteger(max) && max > 0) config.maxBodyBytes = max;
+  return config;
+}
+
+/** `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (the auto-instrumentations convention) names `undici`. */
+export function undiciCompanionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS).includes('undici');
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}

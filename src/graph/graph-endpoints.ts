@@ -1,0 +1,80 @@
+/**
+ * Recognises which requests go to the Graph API, and which WhatsApp Calling endpoint they hit.
+ * Pure functions over strings: the HTTP sources call `matchOrigin` on every request they see,
+ * so it is a single Set lookup; the path is only split for requests to a Graph origin.
+ */
+
+export type GraphEdge = 'calls' | 'call_permissions' | 'settings' | 'messages';
+
+export interface GraphBase {
+  /** Lower-case origin variants accepted (with and without the scheme's default port). */
+  origins: Set<string>;
+  /** Path prefix before the Graph path (`''` for graph.facebook.com itself). */
+  pathPrefix: string;
+  serverAddress: string;
+  serverPort: number;
+}
+
+export interface GraphEndpoint {
+  edge: GraphEdge;
+  phoneNumberId: string;
+  /** `v23.0` when the path carries a version. */
+  pathVersion?: string;
+  /** The query string without `?`, if any (never recorded: it can hold a consumer number). */
+  query?: string;
+}
+
+export const DEFAULT_GRAPH_API_BASE_URLS = ['https://graph.facebook.com'];
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
+
+/** Parses configured base URLs; invalid ones are skipped (reported through `onInvalid`). */
+export function parseGraphBases(urls: readonly string[], onInvalid?: (url: string) => void): GraphBase[] {
+  const bases: GraphBase[] = [];
+  for (const raw of urls) {
+    try {
+      const u = new URL(raw);
+      const defaultPort = DEFAULT_PORTS[u.protocol];
+      if (defaultPort === undefined) throw new Error('not http(s)');
+      const port = u.port ? Number(u.port) : defaultPort;
+      const host = u.host.toLowerCase();
+      const hostname = u.hostname.toLowerCase();
+      const origins = new Set([`${u.protocol}//${host}`, `${u.protocol}//${hostname}:${port}`]);
+      if (port === defaultPort) origins.add(`${u.protocol}//${hostname}`);
+      bases.push({ origins, pathPrefix: u.pathname.replace(/\/+$/, ''), serverAddress: hostname, serverPort: port });
+    } catch {
+      onInvalid?.(raw);
+    }
+  }
+  return bases;
+}
+
+/** The base whose origin equals `origin` (any case), if any. */
+export function matchOrigin(bases: readonly GraphBase[], origin: string): GraphBase | undefined {
+  const key = origin.toLowerCase();
+  for (const base of bases) if (base.origins.has(key)) return base;
+  return undefined;
+}
+
+const VERSION = /^v\d+(?:\.\d+)?$/;
+const NUMERIC_ID = /^\d{1,30}$/;
+
+/** Matches `[/vNN.N]/{phone_number_id}/{edge}` for the methods each edge is observed on. */
+export function matchEndpoint(base: GraphBase, method: string, path: string): GraphEndpoint | undefined {
+  if (!path.startsWith(base.pathPrefix)) return undefined;
+  const q = path.indexOf('?');
+  const pathname = q === -1 ? path.slice(base.pathPrefix.length) : path.slice(base.pathPrefix.length, q);
+  const parts = pathname.split('/').filter((p) => p !== '');
+  let pathVersion: string | undefined;
+  if (parts.length === 3 && VERSION.test(parts[0])) pathVersion = parts.shift();
+  if (parts.length !== 2 || !NUMERIC_ID.test(parts[0])) return undefined;
+  const edge = parts[1];
+  const m = method.toUpperCase();
+  const allowed =
+    (edge === 'calls' && m === 'POST') ||
+    (edge === 'call_permissions' && m === 'GET') ||
+    (edge === 'settings' && (m === 'GET' || m === 'POST')) ||
+    (edge === 'messages' && m === 'POST');
+  if (!allowed) return undefined;
+  return { edge: edge as GraphEdge, phoneNumberId: parts[0], pathVersion, query: q === -1 ? undefined : path.slice(q + 1) };
+}

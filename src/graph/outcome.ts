@@ -1,0 +1,49 @@
+/**
+ * Decides whether a Graph operation failed and how to label the failure: `error.type` (Meta's code as
+ * a string, else the HTTP status, else the transport error code) and the catalogue's category/remedy.
+ */
+import { classifyGraphError } from '../catalogue';
+import type { ErrorCategory } from '../catalogue';
+import type { GraphOperationEvent } from '../events/graph-operation';
+
+export interface OperationOutcome {
+  failed: boolean;
+  errorType?: string;
+  code?: number;
+  category?: ErrorCategory;
+  title?: string;
+  remedy?: string;
+  /** Human text for the span status: Meta's message, or the transport error's. */
+  message?: string;
+}
+
+export function outcomeOf(event: GraphOperationEvent): OperationOutcome {
+  if (event.aborted) return { failed: false };
+  if (event.transportFailure) {
+    return {
+      failed: true,
+      errorType: event.transportFailure.type,
+      category: 'connection',
+      message: event.transportFailure.message,
+    };
+  }
+  const error = event.response.error;
+  const status = event.statusCode;
+  if (error?.code !== undefined) {
+    const c = classifyGraphError({ code: error.code, httpStatus: status });
+    return {
+      failed: true,
+      errorType: String(error.code),
+      code: error.code,
+      category: c.category,
+      title: c.title,
+      remedy: c.remedy,
+      message: error.message ?? c.title,
+    };
+  }
+  if (status !== undefined && status >= 400) {
+    const c = classifyGraphError({ httpStatus: status });
+    return { failed: true, errorType: String(status), category: c.category, remedy: c.remedy, message: error?.message ?? `HTTP ${status}` };
+  }
+  return { failed: false };
+}

@@ -1,0 +1,42 @@
+/**
+ * Attribute and metric names emitted by this instrumentation.
+ *
+ * Stable HTTP/error names are the semantic-convention ones; everything WhatsApp-specific lives in the
+ * `whatsapp.*` namespace (semconv: product attributes use a system prefix, never `http.*`/`error.*`).
+ * Kept here rather than imported from `@opentelemetry/semantic-conventions` so the package has no
+ * runtime dependency on it (contrib guideline for unstable names).
+ */
+export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+export const ATTR_ERROR_TYPE = 'error.type';
+
+export const ATTR_WA_OPERATION = 'whatsapp.operation';
+export const ATTR_WA_SIGNALING = 'whatsapp.signaling';
+export const ATTR_WA_PHONE_NUMBER_ID = 'whatsapp.phone_number_id';
+export const ATTR_WA_CALL_ID = 'whatsapp.call.id';
+export const ATTR_WA_CALL_ACTION = 'whatsapp.call.action';
+export const ATTR_WA_CALL_DIRECTION = 'whatsapp.call.direction';
+export const ATTR_WA_REQUEST_ID = 'whatsapp.request.id';
+export const ATTR_WA_FBTRACE_ID = 'whatsapp.fbtrace_id';
+export const ATTR_WA_API_VERSION = 'whatsapp.api.version';
+export const ATTR_WA_ERROR_CODE = 'whatsapp.error.code';
+export const ATTR_WA_ERROR_SUBCODE = 'whatsapp.error.subcode';
+export const ATTR_WA_ERROR_TYPE = 'whatsapp.error.type';
+export const ATTR_WA_ERROR_CATEGORY = 'whatsapp.error.category';
+export const ATTR_WA_ERROR_REMEDY = 'whatsapp.error.remedy';
+export const ATTR_WA_ERROR_TITLE = 'whatsapp.error.title';
+export const ATTR_WA_USER_ID = 'whatsapp.user.id';
+export const ATTR_WA_MESSAGE_ID = 'whatsapp.message.id';
+
+export const EVENT_WA_ERROR_REMEDY = 'whatsapp.error.remedy';
+
+export const SIGNALING_GRAPH_API = 'graph_api';
+export const SIGNALING_SIP = 'sip';
+
+export const METRIC_OPERATION_DURATION = 'whatsapp.calling.operation.duration';
+export const METRIC_ERRORS = 'whatsapp.calling.errors';
+
+/** Bucket advice for Graph/SIP operation latency: Graph requests take 50 ms–2 s, SIP setup up to ~60 s. */
+export const OPERATION_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];

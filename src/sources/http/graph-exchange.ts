@@ -1,0 +1,147 @@
+/**
+ * One observed HTTP exchange with the Graph API, whatever client made it. Transport adapters feed it
+ * bytes and lifecycle signals; it keeps bounded copies, and on completion turns them into one
+ * `GraphOperationEvent` (or nothing, for Graph requests that are not Calling operations).
+ *
+ * Memory is bounded in size (two `BoundedBytes`) and in time: an unref'd timer finalises exchanges
+ * whose response never completes (e.g. a body the app never reads), so nothing lives forever.
+ */
+import type { Context } from '@opentelemetry/api';
+import type { GraphOperationEvent, GraphOperationListener, TransportFailure } from '../../events/graph-operation';
+import type { GraphBase, GraphEndpoint } from '../../graph/graph-endpoints';
+import { recognizeOperation } from '../../graph/operation';
+import { parseRequestBody } from '../../graph/request-body';
+import { parseResponseBody } from '../../graph/response-body';
+import { BoundedBytes } from '../../util/bounded-bytes';
+import { nowMs } from '../../util/clock';
+import { decodeBody } from '../../util/content-decoding';
+
+/** Longest wait for response headers before the exchange is given up (the app's own timeout is usually shorter). */
+export const HEADERS_WAIT_MS = 120_000;
+/** Longest wait for the rest of a response body after its headers (a body the app never reads). */
+export const BODY_WAIT_MS = 10_000;
+
+export interface ExchangeInit {
+  base: GraphBase;
+  endpoint: GraphEndpoint;
+  method: string;
+  url: string;
+  parentContext: Context;
+  maxBodyBytes: number;
+  emit: GraphOperationListener;
+  onError: (err: unknown) => void;
+}
+
+export class GraphExchange {
+  private readonly startTime = nowMs();
+  private lastActivity = this.startTime;
+  private readonly requestBytes: BoundedBytes;
+  private readonly responseBytes: BoundedBytes;
+  private statusCode?: number;
+  private responseHeaders: Record<string, string> = {};
+  private timer?: NodeJS.Timeout;
+  done = false;
+
+  get responded(): boolean {
+    return this.statusCode !== undefined;
+  }
+
+  constructor(private readonly init: ExchangeInit) {
+    this.requestBytes = new BoundedBytes(init.maxBodyBytes);
+    this.responseBytes = new BoundedBytes(init.maxBodyBytes);
+    this.arm(HEADERS_WAIT_MS);
+  }
+
+  addRequestChunk(chunk: unknown, encoding?: BufferEncoding): void {
+    if (!this.done) this.requestBytes.add(chunk, encoding);
+  }
+
+  onResponseHeaders(statusCode: number, headers: Record<string, string>): void {
+    if (this.done) return;
+    this.statusCode = statusCode;
+    this.responseHeaders = headers;
+    this.lastActivity = nowMs();
+    this.arm(BODY_WAIT_MS);
+  }
+
+  addResponseChunk(chunk: unknown): void {
+    if (this.done) return;
+    this.responseBytes.add(chunk);
+    this.lastActivity = nowMs();
+  }
+
+  /** The response completed. */
+  complete(): void {
+    this.lastActivity = nowMs();
+    this.finish();
+  }
+
+  /** The exchange failed before completing; `aborted` when the app cancelled it. */
+  fail(error: unknown, aborted: boolean): void {
+    this.lastActivity = nowMs();
+    this.finish(aborted ? undefined : toFailure(error), aborted);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.finish(), ms);
+    this.timer.unref();
+  }
+
+  private finish(failure?: TransportFailure, aborted = false): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      const event = this.toEvent(failure, aborted);
+      if (event) this.init.emit(event);
+    } catch (err) {
+      this.init.onError(err);
+    }
+  }
+
+  private toEvent(transportFailure: TransportFailure | undefined, aborted: boolean): GraphOperationEvent | undefined {
+    const { endpoint, method, maxBodyBytes } = this.init;
+    const requestBodyText = this.requestBytes.total ? this.requestBytes.bytes().toString('utf8') : undefined;
+    const request = parseRequestBody(requestBodyText);
+    const responseBodyText = this.responseBytes.total
+      ? decodeBody(this.responseBytes.bytes(), this.responseHeaders['content-encoding'], maxBodyBytes * 4)
+      : undefined;
+    const response = parseResponseBody(responseBodyText);
+    const operation = recognizeOperation(endpoint, method, request, response.callId);
+    if (!operation) return undefined;
+    return {
+      kind: 'graph_operation',
+      operation,
+      endpoint: endpoint as GraphEndpoint,
+      method: method.toUpperCase(),
+      url: this.init.url,
+      serverAddress: this.init.base.serverAddress,
+      serverPort: this.init.base.serverPort,
+      parentContext: this.init.parentContext,
+      startTime: this.startTime,
+      endTime: this.lastActivity,
+      request,
+      requestBodyText,
+      statusCode: this.statusCode,
+      responseHeaders: this.responseHeaders,
+      response,
+      responseBodyText,
+      transportFailure,
+      aborted,
+    };
+  }
+}
+
+function toFailure(error: unknown): TransportFailure {
+  const e = error as { code?: unknown; name?: unknown; message?: unknown } | undefined;
+  const code = typeof e?.code === 'string' && e.code.length <= 64 ? e.code : undefined;
+  const name = typeof e?.name === 'string' && e.name.length <= 64 ? e.name : undefined;
+  return { type: code ?? name ?? 'Error', message: typeof e?.message === 'string' ? e.message.slice(0, 512) : '' };
+}
+
+/** AbortError / DOMException ABORT_ERR, or undici's RequestAbortedError. */
+export function isAbortError(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | undefined;
+  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 20 || e?.code === 'ABORT_ERR';
+}

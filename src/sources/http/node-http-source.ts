@@ -1,0 +1,124 @@
+/**
+ * Observes `node:http` / `node:https` clients and everything built on them (axios, got, node-fetch).
+ *
+ * Request bodies: Node 20 publishes `http.client.request.start` only after the body is written, so the
+ * bytes are taken from `ClientRequest.prototype.write/end`, wrapped once per process and shared by all
+ * instances (a wrapper that is never removed can't clobber another library's later wrapper; when no
+ * source is enabled it is a plain pass-through). Responses: `http.client.response.finish` fires at
+ * the response headers; we then wrap that response object's own `emit` to copy `'data'` chunks the
+ * app consumes, without adding listeners or changing its flowing state.
+ */
+import { context } from '@opentelemetry/api';
+import { errorMonitor } from 'node:events';
+import * as http from 'node:http';
+import { matchEndpoint, matchOrigin } from '../../graph/graph-endpoints';
+import { ChannelSubscriptions } from './channels';
+import { GraphExchange, isAbortError } from './graph-exchange';
+import type { HttpSourceOptions } from './source-options';
+
+type Writer = (this: http.ClientRequest, ...args: unknown[]) => unknown;
+
+const enabledSources = new Set<NodeHttpSource>();
+const kWrapped = Symbol.for('opentelemetry-instrumentation-whatsapp-calling.client-request-wrapped');
+
+function installPrototypeTaps(): void {
+  const proto = http.ClientRequest.prototype as unknown as Record<string | symbol, unknown>;
+  if (proto[kWrapped]) return;
+  proto[kWrapped] = true;
+  for (const method of ['write', 'end'] as const) {
+    const original = proto[method] as Writer;
+    proto[method] = function (this: http.ClientRequest, ...args: unknown[]) {
+      if (enabledSources.size) {
+        for (const source of enabledSources) source.onOutgoing(this, args);
+      }
+      return original.apply(this, args);
+    };
+  }
+}
+
+export class NodeHttpSource {
+  /** `null`: seen and not a Graph Calling request, so later writes skip the match. */
+  private readonly exchanges = new WeakMap<http.ClientRequest, GraphExchange | null>();
+  private readonly subscriptions: ChannelSubscriptions;
+
+  constructor(private readonly options: HttpSourceOptions) {
+    this.subscriptions = new ChannelSubscriptions(options.onError);
+  }
+
+  enable(): void {
+    installPrototypeTaps();
+    enabledSources.add(this);
+    this.subscriptions.subscribe({
+      'http.client.response.finish': (m: { request: http.ClientRequest; response: http.IncomingMessage }) =>
+        this.onResponse(m.request, m.response),
+    });
+  }
+
+  disable(): void {
+    enabledSources.delete(this);
+    this.subscriptions.unsubscribe();
+  }
+
+  /** Called from the prototype wrapper for each write()/end(); never throws. */
+  onOutgoing(request: http.ClientRequest, args: unknown[]): void {
+    try {
+      let exchange = this.exchanges.get(request);
+      if (exchange === undefined) {
+        exchange = this.start(request);
+        this.exchanges.set(request, exchange);
+      }
+      if (exchange && typeof args[0] !== 'function') {
+        exchange.addRequestChunk(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);
+      }
+    } catch (err) {
+      this.options.onError('node:http write', err);
+    }
+  }
+
+  private start(request: http.ClientRequest): GraphExchange | null {
+    const host = request.getHeader('host') ?? request.host;
+    const origin = `${request.protocol}//${String(host)}`;
+    const base = matchOrigin(this.options.bases(), origin);
+    if (!base) return null;
+    const endpoint = matchEndpoint(base, request.method, request.path);
+    if (!endpoint) return null;
+    const exchange = new GraphExchange({
+      base,
+      endpoint,
+      method: request.method,
+      url: origin + request.path,
+      parentContext: context.active(),
+      maxBodyBytes: this.options.maxBodyBytes(),
+      emit: this.options.emit,
+      onError: (err) => this.options.onError('node:http exchange', err),
+    });
+    // errorMonitor observes 'error' without counting as a handler, so unhandled errors stay unhandled.
+    request.on(errorMonitor, (err: unknown) => exchange.fail(err, isAbortError(err)));
+    request.once('close', () => {
+      if (!exchange.done && !exchange.responded) exchange.fail(undefined, true);
+    });
+    return exchange;
+  }
+
+  private onResponse(request: http.ClientRequest, response: http.IncomingMessage): void {
+    const exchange = this.exchanges.get(request);
+    if (!exchange) return;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    exchange.onResponseHeaders(response.statusCode ?? 0, headers);
+    const originalEmit = response.emit;
+    response.emit = function (this: http.IncomingMessage, event: string | symbol, ...args: unknown[]) {
+      try {
+        if (event === 'data') exchange.addResponseChunk(args[0]);
+        else if (event === 'end') exchange.complete();
+        else if (event === 'error') exchange.fail(args[0], isAbortError(args[0]));
+        else if (event === 'close') exchange.complete();
+      } catch {
+        // never disturb the app's stream
+      }
+      return originalEmit.apply(this, [event, ...args] as Parameters<typeof originalEmit>);
+    } as typeof response.emit;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Observes `fetch` and the `undici` package (request, fetch, Client, Pool, Agent) through undici's
+ * diagnostics channels — no module patching, so it works for Node's bundled undici and any npm copy.
+ *
+ * Bodies: undici publishes no body chunks before 7.11 (Node 20/22), so for a recognised Graph request
+ * only, we (1) read a Buffer/string request body as is, or pass an async-iterable body (what fetch
+ * makes of every body) through a generator that copies each chunk on its way to the socket, and
+ * (2) wrap that request object's own `onData`, which undici 5–7 calls with each response chunk.
+ * Both are per-request and pass every byte on unchanged.
+ */
+import { context } from '@opentelemetry/api';
+import { matchEndpoint, matchOrigin } from '../../graph/graph-endpoints';
+import { ChannelSubscriptions } from './channels';
+import { GraphExchange, isAbortError } from './graph-exchange';
+import type { HttpSourceOptions } from './source-options';
+
+interface UndiciRequest {
+  origin?: unknown;
+  method?: unknown;
+  path?: unknown;
+  body?: unknown;
+  onData?: (chunk: unknown) => unknown;
+}
+
+export class UndiciSource {
+  private readonly exchanges = new WeakMap<object, GraphExchange>();
+  private readonly subscriptions: ChannelSubscriptions;
+
+  constructor(private readonly options: HttpSourceOptions) {
+    this.subscriptions = new ChannelSubscriptions(options.onError);
+  }
+
+  enable(): void {
+    this.subscriptions.subscribe({
+      'undici:request:create': (m: { request: UndiciRequest }) => this.onCreate(m.request),
+      'undici:request:headers': (m: { request: object; response: { statusCode: number; headers: unknown } }) =>
+        this.exchanges.get(m.request)?.onResponseHeaders(m.response.statusCode, headerRecord(m.response.headers)),
+      'undici:request:trailers': (m: { request: object }) => this.exchanges.get(m.request)?.complete(),
+      'undici:request:error': (m: { request: object; error: unknown }) =>
+        this.exchanges.get(m.request)?.fail(m.error, isAbortError(m.error)),
+    });
+  }
+
+  disable(): void {
+    this.subscriptions.unsubscribe();
+  }
+
+  private onCreate(request: UndiciRequest): void {
+    const origin = originOf(request.origin);
+    if (origin === undefined || typeof request.path !== 'string' || typeof request.method !== 'string') return;
+    const base = matchOrigin(this.options.bases(), origin);
+    if (!base) return;
+    const endpoint = matchEndpoint(base, request.method, request.path);
+    if (!endpoint) return;
+    const exchange = new GraphExchange({
+      base,
+      endpoint,
+      method: request.method,
+      url: origin + request.path,
+      parentContext: context.active(),
+      maxBodyBytes: this.options.maxBodyBytes(),
+      emit: this.options.emit,
+      onError: (err) => this.options.onError('undici exchange', err),
+    });
+    this.exchanges.set(request, exchange);
+    tapRequestBody(request, exchange);
+    tapResponseData(request, exchange);
+  }
+}
+
+function originOf(origin: unknown): string | undefined {
+  if (typeof origin === 'string') return origin.endsWith('/') ? origin.slice(0, -1) : origin;
+  if (origin instanceof URL) return origin.origin;
+  return undefined;
+}
+
+function tapRequestBody(request: UndiciRequest, exchange: GraphExchange): void {
+  const body = request.body;
+  if (body === null || body === undefined) return;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    exchange.addRequestChunk(body);
+    return;
+  }
+  const isNodeStream = typeof (body as { pipe?: unknown }).pipe === 'function';
+  const iterate = (body as AsyncIterable<unknown>)[Symbol.asyncIterator];
+  // Node streams are written by undici through their events, not iteration: leave them alone.
+  if (isNodeStream || typeof iterate !== 'function') return;
+  request.body = passThrough(body as AsyncIterable<unknown>, (chunk) => exchange.addRequestChunk(chunk));
+}
+
+/** Yields exactly what `source` yields; a `return()` from the consumer reaches `source` via for-await. */
+async function* passThrough(source: AsyncIterable<unknown>, onChunk: (chunk: unknown) => void): AsyncGenerator<unknown> {
+  for await (const chunk of source) {
+    try {
+      onChunk(chunk);
+    } catch {
+      // observation must never disturb the upload
+    }
+    yield chunk;
+  }
+}
+
+function tapResponseData(request: UndiciRequest, exchange: GraphExchange): void {
+  const original = request.onData;
+  if (typeof original !== 'function') return;
+  request.onData = function (this: unknown, chunk: unknown) {
+    try {
+      exchange.addResponseChunk(chunk);
+    } catch {
+      // never disturb the response
+    }
+    return original.call(this, chunk);
+  };
+}
+
+/** undici 6+ gives `[name, value, …]` as Buffers (5.x: strings); repeated names are comma-joined. */
+function headerRecord(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(raw)) return out;
+  for (let i = 0; i + 1 < raw.length && i < 400; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    const value = String(raw[i + 1]);
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+import * as zlib from 'node:zlib';
+
+/**
+ * Decodes a bounded, possibly truncated, content-encoded body prefix to text. Flushing instead of
+ * finishing lets a cut-off gzip/br stream still yield its first bytes; `maxOutputLength` stops a
+ * decompression bomb. Returns undefined when the bytes can't be decoded.
+ */
+export function decodeBody(bytes: Buffer, contentEncoding: string | undefined, maxOutput: number): string | undefined {
+  if (bytes.length === 0) return '';
+  const encoding = (contentEncoding ?? '').trim().toLowerCase();
+  try {
+    switch (encoding) {
+      case '':
+      case 'identity':
+        return bytes.subarray(0, maxOutput).toString('utf8');
+      case 'gzip':
+      case 'x-gzip':
+        return zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput }).toString('utf8');
+      case 'deflate':
+        return inflateEither(bytes, maxOutput);
+      case 'br':
+        return zlib
+          .brotliDecompressSync(bytes, { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH, maxOutputLength: maxOutput })
+          .toString('utf8');
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** HTTP "deflate" is zlib-wrapped by the spec, raw deflate by some servers: try both. */
+function inflateEither(bytes: Buffer, maxOutput: number): string {
+  const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput };
+  try {
+    return zlib.inflateSync(bytes, opts).toString('utf8');
+  } catch {
+    return zlib.inflateRawSync(bytes, opts).toString('utf8');
+  }
+}
