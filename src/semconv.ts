@@ -40,3 +40,34 @@ export const METRIC_ERRORS = 'whatsapp.calling.errors';
 
 /** Bucket advice for Graph/SIP operation latency: Graph requests take 50 ms–2 s, SIP setup up to ~60 s. */
 export const OPERATION_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+// Call lifecycle (call span and call metrics)
+export const ATTR_WA_CALL_STATUS = 'whatsapp.call.status';
+export const ATTR_WA_CALL_DURATION = 'whatsapp.call.duration';
+export const ATTR_WA_CALL_ANSWERED = 'whatsapp.call.answered';
+export const ATTR_WA_CALL_PRE_ACCEPTED = 'whatsapp.call.pre_accepted';
+export const ATTR_WA_CALL_PRE_ACCEPT_DELAY = 'whatsapp.call.pre_accept.delay';
+export const ATTR_WA_CALL_ACCEPT_DELAY = 'whatsapp.call.accept.delay';
+export const ATTR_WA_MEDIA_TIMEOUT_KIND = 'whatsapp.media_timeout.kind';
+export const ATTR_WA_MEDIA_TIMEOUT_PHASE = 'whatsapp.media_timeout.phase';
+export const ATTR_WA_SIGNAL_SOURCE = 'whatsapp.signal.source';
+export const ATTR_WA_SIGNAL_STATUS = 'whatsapp.signal.status';
+export const ATTR_WA_PERMISSION_RESPONSE = 'whatsapp.permission.response';
+export const ATTR_WA_PERMISSION_RESPONSE_SOURCE = 'whatsapp.permission.response_source';
+
+export const METRIC_CALLS_ACTIVE = 'whatsapp.calling.calls.active';
+export const METRIC_CALLS_ACTIVE_LIMIT = 'whatsapp.calling.calls.active.limit';
+export const METRIC_CALLS = 'whatsapp.calling.calls';
+export const METRIC_CALL_DURATION = 'whatsapp.calling.call.duration';
+export const METRIC_BI_CONNECTED = 'whatsapp.calling.business_initiated.connected';
+export const METRIC_QUOTA_PAIR_USAGE_MAX = 'whatsapp.calling.quota.pair_usage.max';
+export const METRIC_QUOTA_PAIR_LIMIT = 'whatsapp.calling.quota.pair_limit';
+export const METRIC_QUOTA_EXHAUSTED_PAIRS = 'whatsapp.calling.quota.exhausted_pairs';
+export const METRIC_QUOTA_INITIATIONS = 'whatsapp.calling.quota.initiations';
+export const METRIC_QUOTA_INITIATIONS_LIMIT = 'whatsapp.calling.quota.initiations.limit';
+export const METRIC_MEDIA_TIMEOUTS = 'whatsapp.calling.media_timeouts';
+export const METRIC_ACCEPTS_WITHOUT_PRE_ACCEPT = 'whatsapp.calling.accepts_without_pre_accept';
+export const METRIC_PERMISSION_REPLIES = 'whatsapp.calling.permission_replies';
+
+/** Call durations run from seconds to hours. */
+export const CALL_DURATION_BUCKETS = [5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];

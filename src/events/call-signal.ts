@@ -1,0 +1,57 @@
+import type { Context } from '@opentelemetry/api';
+import type { CallDirection } from '../graph/operation';
+
+/** Where a call signal was observed. */
+export type SignalSource = 'graph_api' | 'webhook' | 'sip';
+
+export type CallSignalType =
+  | 'connect' // call placed (BIC connect request / SIP INVITE out) or offered (UIC connect webhook / SIP INVITE in)
+  | 'connect_answer' // BIC connect webhook carrying Meta's SDP answer
+  | 'pre_accept'
+  | 'accept'
+  | 'reject'
+  | 'terminate_request' // the business asked to end the call (Graph terminate / SIP BYE sent)
+  | 'terminate' // Meta reports the call ended (terminate webhook / SIP BYE from Meta / failed INVITE)
+  | 'status'; // BIC RINGING / ACCEPTED / REJECTED
+
+export interface SignalError {
+  /** Meta's Graph error code, or the SIP status for SIP failures (then `sip` is true). */
+  code: number;
+  message?: string;
+  sip?: boolean;
+  /** Set by sources that classified the error themselves (SIP reason texts). */
+  category?: string;
+  mediaTimeoutKind?: string;
+}
+
+/**
+ * Domain event: one thing that happened to one WhatsApp call, normalised from whatever source saw it.
+ * The call tracker folds a call's signals into a call record; the fold does not depend on their order
+ * and ignores duplicates (same `dedupeKey`).
+ */
+export interface CallSignal {
+  callId: string;
+  type: CallSignalType;
+  source: SignalSource;
+  signaling: 'graph_api' | 'sip';
+  /** When it happened, epoch ms (webhook `timestamp`, else when observed). */
+  at: number;
+  dedupeKey: string;
+  phoneNumberId?: string;
+  direction?: CallDirection;
+  /** Consumer phone number or BSUID (stays in process unless configured otherwise). */
+  consumer?: string;
+  /** Lower-case: terminate `completed` | `failed`; status `ringing` | `accepted` | `rejected`. */
+  status?: string;
+  /** Seconds of conversation, when answered (terminate). */
+  durationS?: number;
+  /** Epoch ms the call was answered (terminate `start_time`), when answered. */
+  answeredAt?: number;
+  errors?: SignalError[];
+  /** For Graph/SIP requests: did the request succeed. */
+  succeeded?: boolean;
+  requestId?: string;
+  bizOpaqueCallbackData?: string;
+  /** Context the call span should start in, if this signal starts the call. */
+  parentContext?: Context;
+}

@@ -1,0 +1,95 @@
+/**
+ * Call-level metrics: ended calls, answered-call duration, media timeouts, accepts without
+ * pre_accept, connected business-initiated calls, and — read from the call store at collection time —
+ * active calls against the per-number limit and the rolling 24 h quotas. Attributes are phone number
+ * ids, directions, statuses and categories only: never call or user ids.
+ */
+import { ValueType } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import * as A from '../semconv';
+import type { CallStore } from '../tracker/call-store';
+import type { CallRecord } from '../tracker/fold-call';
+
+export interface CallMetricsLimits {
+  concurrentCallLimit(): number;
+  businessInitiatedCallLimit(): number;
+  callInitiationLimit(): number;
+}
+
+export class CallMetrics {
+  private readonly calls: Counter;
+  private readonly duration: Histogram;
+  private readonly mediaTimeouts: Counter;
+  private readonly acceptsWithoutPreAccept: Counter;
+  private readonly biConnected: Counter;
+  private readonly permissionReplies: Counter;
+
+  constructor(meter: Meter, store: () => CallStore, limits: CallMetricsLimits, now: () => number) {
+    this.calls = meter.createCounter(A.METRIC_CALLS, { description: 'Ended WhatsApp calls by final status', unit: '{call}', valueType: ValueType.INT });
+    this.duration = meter.createHistogram(A.METRIC_CALL_DURATION, {
+      description: 'Duration of answered WhatsApp calls',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice: { explicitBucketBoundaries: A.CALL_DURATION_BUCKETS },
+    });
+    this.mediaTimeouts = meter.createCounter(A.METRIC_MEDIA_TIMEOUTS, { description: 'Calls terminated for lack of media', unit: '{call}', valueType: ValueType.INT });
+    this.acceptsWithoutPreAccept = meter.createCounter(A.METRIC_ACCEPTS_WITHOUT_PRE_ACCEPT, {
+      description: 'User-initiated calls accepted without a pre_accept first (clips the start of the audio)',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    this.biConnected = meter.createCounter(A.METRIC_BI_CONNECTED, { description: 'Connected (answered) business-initiated calls', unit: '{call}', valueType: ValueType.INT });
+    this.permissionReplies = meter.createCounter(A.METRIC_PERMISSION_REPLIES, { description: 'Call permission replies from users', unit: '{reply}', valueType: ValueType.INT });
+
+    const active = meter.createObservableUpDownCounter(A.METRIC_CALLS_ACTIVE, { description: 'WhatsApp calls in progress', unit: '{call}', valueType: ValueType.INT });
+    const activeLimit = meter.createObservableGauge(A.METRIC_CALLS_ACTIVE_LIMIT, { description: 'Concurrent call limit per business number', unit: '{call}', valueType: ValueType.INT });
+    const pairMax = meter.createObservableGauge(A.METRIC_QUOTA_PAIR_USAGE_MAX, {
+      description: 'Highest connected business-initiated calls of one (number, user) pair in the rolling 24 h',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    const pairLimit = meter.createObservableGauge(A.METRIC_QUOTA_PAIR_LIMIT, { description: 'Connected business-initiated calls allowed per pair in 24 h', unit: '{call}', valueType: ValueType.INT });
+    const exhausted = meter.createObservableGauge(A.METRIC_QUOTA_EXHAUSTED_PAIRS, { description: 'Pairs at their business-initiated call limit', unit: '{pair}', valueType: ValueType.INT });
+    const inits = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS, { description: 'Call initiations in the rolling 24 h', unit: '{call}', valueType: ValueType.INT });
+    const initsLimit = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS_LIMIT, { description: 'Call initiations allowed per number in 24 h', unit: '{call}', valueType: ValueType.INT });
+
+    meter.addBatchObservableCallback(async (observer) => {
+      const snapshot = await store().snapshot(now(), limits.businessInitiatedCallLimit());
+      for (const { key, count } of snapshot.active) {
+        observer.observe(active, count, { [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId, [A.ATTR_WA_CALL_DIRECTION]: key.direction, [A.ATTR_WA_SIGNALING]: key.signaling });
+      }
+      for (const phoneNumberId of snapshot.phoneNumberIds) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
+      for (const q of snapshot.quota) {
+        const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };
+        observer.observe(pairMax, q.maxPairUsage, attrs);
+        observer.observe(pairLimit, limits.businessInitiatedCallLimit(), attrs);
+        observer.observe(exhausted, q.exhaustedPairs, attrs);
+        observer.observe(inits, q.initiations, attrs);
+        observer.observe(initsLimit, limits.callInitiationLimit(), attrs);
+      }
+    }, [active, activeLimit, pairMax, pairLimit, exhausted, inits, initsLimit]);
+  }
+
+  callEnded(r: CallRecord): void {
+    const base: Attributes = { [A.ATTR_WA_SIGNALING]: r.signaling };
+    if (r.phoneNumberId) base[A.ATTR_WA_PHONE_NUMBER_ID] = r.phoneNumberId;
+    if (r.direction) base[A.ATTR_WA_CALL_DIRECTION] = r.direction;
+    this.calls.add(1, { ...base, [A.ATTR_WA_CALL_STATUS]: r.status, ...(r.error ? { [A.ATTR_WA_ERROR_CATEGORY]: r.error.category } : {}) });
+    if (r.answered && r.durationS !== undefined) this.duration.record(r.durationS, base);
+    if (r.mediaTimeout) {
+      this.mediaTimeouts.add(1, { ...base, [A.ATTR_WA_MEDIA_TIMEOUT_KIND]: r.mediaTimeout.kind, [A.ATTR_WA_MEDIA_TIMEOUT_PHASE]: r.mediaTimeout.phase });
+    }
+    if (r.acceptedWithoutPreAccept && r.phoneNumberId) this.acceptsWithoutPreAccept.add(1, { [A.ATTR_WA_PHONE_NUMBER_ID]: r.phoneNumberId });
+  }
+
+  businessInitiatedConnected(phoneNumberId: string): void {
+    this.biConnected.add(1, { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
+  }
+
+  permissionReply(phoneNumberId: string | undefined, response: string, source: string | undefined): void {
+    const attrs: Attributes = { [A.ATTR_WA_PERMISSION_RESPONSE]: response };
+    if (source) attrs[A.ATTR_WA_PERMISSION_RESPONSE_SOURCE] = source;
+    if (phoneNumberId) attrs[A.ATTR_WA_PHONE_NUMBER_ID] = phoneNumberId;
+    this.permissionReplies.add(1, attrs);
+  }
+}
