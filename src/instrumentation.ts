@@ -3,7 +3,9 @@
  * domain events, and domain events to telemetry. Channel- and prototype-tap based: `init()` patches
  * no module, so it works whatever order the app imports its HTTP client in.
  */
+import type { Context, SpanContext } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { CallLifecycle } from './call-lifecycle';
 import type { GraphOperationEvent, GraphOperationListener } from './events/graph-operation';
 import { DEFAULT_GRAPH_API_BASE_URLS, parseGraphBases } from './graph/graph-endpoints';
 import type { GraphBase } from './graph/graph-endpoints';
@@ -12,7 +14,11 @@ import type { HttpSourceOptions } from './sources/http/source-options';
 import { UndiciSource } from './sources/http/undici-source';
 import { recordGraphOperation } from './telemetry/graph-operation-span';
 import { OperationMetrics } from './telemetry/operation-metrics';
+import { consumerOf } from './telemetry/consumer-identity';
 import type { WhatsAppCallingInstrumentationConfig } from './types';
+import { callbackDataWithTraceContext } from './webhooks/callback-trace-context';
+import { expressMiddleware, fastifyPreHandler } from './webhooks/middleware';
+import type { WebhookObserver } from './webhooks/middleware';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -29,6 +35,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   declare private _operationMetrics: OperationMetrics;
   declare private _sources: Source[] | undefined;
   declare private _graphListeners: Set<GraphOperationListener> | undefined;
+  declare private _calls: CallLifecycle | undefined;
 
   constructor(config: WhatsAppCallingInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -46,6 +53,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
 
   protected override _updateMetricInstruments(): void {
     this._operationMetrics = new OperationMetrics(this.meter);
+    this._calls?.updateMeter(this.meter);
   }
 
   override enable(): void {
@@ -56,6 +64,58 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   override disable(): void {
     super.disable();
     for (const source of this._sources ?? []) source.disable();
+  }
+
+  /**
+   * Observes a `calls` (or `messages`) webhook delivery: the parsed JSON body, or its raw text/Buffer.
+   * Never throws and never changes the body. Prefer the ready middleware below where it fits.
+   */
+  observeWebhook(body: unknown, _options: { headers?: Record<string, unknown> } = {}): void {
+    this.observeWebhookInContext(body);
+  }
+
+  /** Express/Connect middleware that observes webhook deliveries on the route it is mounted on. */
+  expressWebhookMiddleware(): ReturnType<typeof expressMiddleware> {
+    return expressMiddleware(this.webhookObserver());
+  }
+
+  /** Fastify `preHandler` hook that observes webhook deliveries: `{ preHandler: inst.fastifyWebhookHook() }`. */
+  fastifyWebhookHook(): ReturnType<typeof fastifyPreHandler> {
+    return fastifyPreHandler(this.webhookObserver());
+  }
+
+  /**
+   * The value to send as `biz_opaque_callback_data` so webhooks of this call carry the active trace:
+   * your own value unchanged if you have one, else the W3C `traceparent` of the active span.
+   */
+  callbackDataWithTraceContext(existing?: string): string | undefined {
+    return callbackDataWithTraceContext(existing);
+  }
+
+  /** The call tracker and its store (for tests, benchmarks and shutdown). */
+  get callLifecycle(): CallLifecycle {
+    this._calls ??= new CallLifecycle({
+      tracer: () => this.tracer,
+      meter: () => this.meter,
+      operationMetrics: () => this._operationMetrics,
+      config: () => this.getConfig(),
+      diag: this._diag,
+    });
+    return this._calls;
+  }
+
+  private webhookObserver(): WebhookObserver {
+    return { observe: (body) => this.observeWebhookInContext(body) };
+  }
+
+  private observeWebhookInContext(body: unknown): Context | undefined {
+    if (this.getConfig().enabled === false) return undefined;
+    try {
+      return this.callLifecycle.observeWebhook(body);
+    } catch (err) {
+      this._diag.error('failed to observe a webhook', err);
+      return undefined;
+    }
   }
 
   /** Observe every recognised Graph operation (used by the call tracker; never throws into sources). */
@@ -81,12 +141,20 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   private handleGraphOperation(event: GraphOperationEvent): void {
     if (this.getConfig().enabled === false) return;
     try {
-      recordGraphOperation(event, {
-        tracer: () => this.tracer,
-        metrics: () => this._operationMetrics,
-        config: () => this.getConfig(),
-        diag: this._diag,
-      });
+      let callSpan: SpanContext | undefined;
+      try {
+        callSpan = this.callLifecycle.observeGraphOperation(event);
+        if (event.operation.name === 'call_permissions.get') {
+          this.callLifecycle.observePermissionReading(event, consumerOf(undefined, event.endpoint.query));
+        }
+      } catch (err) {
+        this._diag.error('call tracking failed for a Graph operation', err);
+      }
+      recordGraphOperation(
+        event,
+        { tracer: () => this.tracer, metrics: () => this._operationMetrics, config: () => this.getConfig(), diag: this._diag },
+        callSpan,
+      );
     } catch (err) {
       this._diag.error('failed to record a Graph operation', err);
     }

@@ -21,7 +21,7 @@ export interface GraphResponseInfo {
   body?: string;
 }
 
-export interface WhatsAppCallingInstrumentationConfig extends InstrumentationConfig {
+export interface WhatsAppCallingInstrumentationConfig extends InstrumentationConfig, CallTrackingConfig {
   /**
    * Origins (optionally with a path prefix) treated as the Graph API.
    * Default `['https://graph.facebook.com']`. Point it at a proxy or a sandbox in tests.
@@ -37,4 +37,29 @@ export interface WhatsAppCallingInstrumentationConfig extends InstrumentationCon
   requestHook?: (span: Span, request: GraphRequestInfo) => void;
   /** Called before a WhatsApp operation span ends; failures are caught and logged. */
   responseHook?: (span: Span, response: GraphResponseInfo) => void;
+}
+
+/** Call lifecycle options (calls are followed across Graph requests, webhooks and SIP). */
+export interface CallTrackingConfig {
+  /** Per-number concurrent call limit reported beside the active-call gauge. Default 1000. */
+  concurrentCallLimit?: number;
+  /**
+   * Connected business-initiated calls allowed per (number, user) pair in a rolling 24 h. Default 100
+   * (Meta raised it from 5 to 10 to 100 in 2025; some Meta texts still say 5 — set it if yours differs).
+   * A `GET /call_permissions` reading from Meta overrides it per pair.
+   */
+  businessInitiatedCallLimit?: number;
+  /** Call initiations allowed per number in a rolling 24 h. Default 10000. */
+  callInitiationLimit?: number;
+  /** A call with no signal for this long is ended with status `unknown`. Default 4 h. */
+  callTtlMs?: number;
+  /** How long after its terminate a call waits for late or out-of-order deliveries. Default 5 s. */
+  callSettleMs?: number;
+  /** Where active calls and quota windows live. Default: in this process. */
+  callStore?: import('./tracker/call-store').CallStore;
+  /**
+   * Read a W3C `traceparent` from `biz_opaque_callback_data` in webhooks and continue that trace in
+   * the webhook middleware. Off by default. Use `callbackDataWithTraceContext()` to put it there.
+   */
+  traceContextInCallbackData?: boolean;
 }

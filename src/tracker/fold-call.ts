@@ -23,7 +23,8 @@ export interface CallRecord {
   status: CallStatus;
   answered: boolean;
   durationS?: number;
-  error?: SignalError & { category: string };
+  /** The error that ended the call, and where it was reported (webhook, SIP). */
+  error?: SignalError & { category: string; source: string };
   mediaTimeout?: { kind: string; phase: MediaTimeoutPhase };
   /** x-fb-request-id of the request that initiated the call (connect), else of its first Graph request. */
   requestId?: string;
@@ -74,7 +75,8 @@ export function foldCall(callId: string, signals: readonly CallSignal[], expired
   const durationS = first((s) => s.durationS);
   const answered = (durationS !== undefined && durationS > 0) || answeredAt !== undefined;
   const rejected = ok('reject') !== undefined || sorted.some((s) => s.type === 'status' && s.status === 'rejected');
-  const error = first((s) => (s.type === 'terminate' ? s.errors?.[0] : undefined));
+  const errorSignal = sorted.find((s) => s.type === 'terminate' && s.errors?.length);
+  const error = errorSignal?.errors?.[0];
   const ended = terminate !== undefined || endRequest !== undefined;
   const endTime = terminate?.at ?? endRequest?.at ?? expiredAt;
 
@@ -106,7 +108,7 @@ export function foldCall(callId: string, signals: readonly CallSignal[], expired
     signalCount: sorted.length,
   };
   if (error) {
-    record.error = { ...error, category: error.category ?? classifyGraphError({ code: error.code }).category };
+    record.error = { ...error, category: error.category ?? classifyGraphError({ code: error.code }).category, source: errorSignal!.source };
     const kind = error.mediaTimeoutKind ?? (error.sip ? undefined : MEDIA_TIMEOUT_KINDS[error.code]);
     if (kind) {
       const sinceAnswer = record.durationS ?? (answeredAt !== undefined && endTime !== undefined ? (endTime - answeredAt) / 1000 : 0);
