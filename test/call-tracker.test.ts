@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { CallSignal } from '../src/events/call-signal';
+import { CallTracker } from '../src/tracker/call-tracker';
+import type { CallRecord } from '../src/tracker/fold-call';
+import { InMemoryCallStore, QUOTA_WINDOW_MS } from '../src/tracker/in-memory-call-store';
+
+const PHONE = '106540352242922';
+
+function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
+  let now = 1_800_000_000_000;
+  const store = new InMemoryCallStore();
+  const ended: CallRecord[] = [];
+  const started: string[] = [];
+  let connected = 0;
+  const tracker = new CallTracker<string>({
+    store,
+    now: () => now,
+    ttlMs: opts.ttlMs ?? 60_000,
+    settleMs: opts.settleMs ?? 0,
+    tombstoneMs: 600_000,
+    pairKey: (p, c) => `${p}|${c}`,
+    onError: (w, e) => {
+      throw e;
+    },
+    listener: {
+      started: (s) => (started.push(s.callId), `span:${s.callId}`),
+      businessInitiatedConnected: () => connected++,
+      ended: (r) => ended.push(r),
+    },
+  });
+  const advance = (ms: number) => (now += ms);
+  const bic = (callId: string, to = '14085551234'): CallSignal => ({
+    callId, type: 'connect', source: 'graph_api', signaling: 'graph_api', at: now, dedupeKey: `graph|${callId}`,
+    phoneNumberId: PHONE, direction: 'business_initiated', consumer: to, succeeded: true,
+  });
+  const wh = (callId: string, s: Partial<CallSignal> & Pick<CallSignal, 'type'>): CallSignal => ({
+    callId, source: 'webhook', signaling: 'graph_api', at: now, dedupeKey: `wh|${s.type}|${s.status ?? ''}|${now}`, phoneNumberId: PHONE, direction: 'business_initiated', ...s,
+  });
+  const snapshot = () => store.snapshot(now, 3);
+  return { tracker, store, ended, started, advance, bic, wh, snapshot, connected: () => connected, now: () => now };
+}
+
+describe('call tracker', () => {
+  it('keeps a call active from its connect until its terminate, and reports it once', () => {
+    const t = setup();
+    t.tracker.ingest(t.bic('wacid.1'));
+    expect(t.snapshot().active).toEqual([{ key: { phoneNumberId: PHONE, direction: 'business_initiated', signaling: 'graph_api' }, count: 1 }]);
+    expect(t.tracker.handleOf('wacid.1')).toBe('span:wacid.1');
+    t.advance(30_000);
+    t.tracker.ingest(t.wh('wacid.1', { type: 'terminate', status: 'completed', durationS: 25, answeredAt: t.now() - 25_000 }));
+    expect(t.snapshot().active).toEqual([]);
+    expect(t.ended.map((r) => [r.callId, r.status])).toEqual([['wacid.1', 'completed']]);
+  });
+
+  it('counts a duplicated delivery once and ignores signals for a finished call', () => {
+    const t = setup();
+    const term = t.wh('wacid.2', { type: 'terminate', status: 'failed' });
+    expect(t.tracker.ingest(t.bic('wacid.2'))).toBe(true);
+    expect(t.tracker.ingest(term)).toBe(true);
+    expect(t.tracker.ingest(term)).toBe(false);
+    expect(t.tracker.ingest(t.wh('wacid.2', { type: 'status', status: 'ringing' }))).toBe(false);
+    expect(t.ended).toHaveLength(1);
+    expect(t.started).toEqual(['wacid.2']);
+  });
+
+  it('merges a connect that arrives after its terminate within the settle window, without making it active', () => {
+    const t = setup({ settleMs: 60_000 });
+    t.tracker.ingest(t.wh('wacid.3', { type: 'terminate', status: 'completed', durationS: 3, answeredAt: t.now() - 3000, direction: 'user_initiated' }));
+    t.tracker.ingest(t.wh('wacid.3', { type: 'connect', direction: 'user_initiated', at: t.now() - 10_000 }));
+    expect(t.snapshot().active).toEqual([]);
+    t.tracker.flush();
+    expect(t.ended).toEqual([expect.objectContaining({ callId: 'wacid.3', status: 'completed', startTime: t.now() - 10_000 })]);
+  });
+
+  it('ends a call with no terminate after the TTL as unknown, so memory stays bounded', () => {
+    const t = setup({ ttlMs: 60_000 });
+    t.tracker.ingest(t.bic('wacid.4'));
+    t.advance(59_000);
+    t.tracker.sweep();
+    expect(t.tracker.liveCount).toBe(1);
+    t.advance(2000);
+    t.tracker.sweep();
+    expect(t.tracker.liveCount).toBe(0);
+    expect(t.ended).toEqual([expect.objectContaining({ callId: 'wacid.4', status: 'unknown', ended: false })]);
+    expect(t.snapshot().active).toEqual([]);
+  });
+
+  it('counts connected business-initiated calls per pair in a rolling 24 h window', () => {
+    const t = setup();
+    for (let i = 0; i < 3; i++) {
+      t.tracker.ingest(t.bic(`wacid.q${i}`));
+      t.tracker.ingest(t.wh(`wacid.q${i}`, { type: 'status', status: 'accepted' }));
+      t.advance(1000);
+    }
+    t.tracker.ingest(t.bic('wacid.other', '19995550000'));
+    t.tracker.ingest(t.wh('wacid.other', { type: 'status', status: 'accepted' }));
+    t.tracker.ingest(t.bic('wacid.unanswered'));
+    expect(t.connected()).toBe(4);
+    expect(t.snapshot().quota).toEqual([{ phoneNumberId: PHONE, maxPairUsage: 3, exhaustedPairs: 1, initiations: 5 }]);
+    t.advance(QUOTA_WINDOW_MS - 1500); // the first two calls of the pair leave the window
+    expect(t.snapshot().quota).toEqual([{ phoneNumberId: PHONE, maxPairUsage: 1, exhaustedPairs: 0, initiations: 3 }]);
+  });
+
+  it("takes Meta's call_permissions reading as the truth for a pair, plus calls connected since", () => {
+    const t = setup();
+    t.store.setMetaQuotaReading(PHONE, `${PHONE}|14085551234`, { currentUsage: 2, maxAllowed: 5, observedAt: t.now() });
+    t.advance(1000);
+    t.tracker.ingest(t.bic('wacid.m1'));
+    t.tracker.ingest(t.wh('wacid.m1', { type: 'status', status: 'accepted' }));
+    expect(t.store.snapshot(t.now(), 100).quota[0]).toMatchObject({ maxPairUsage: 3, exhaustedPairs: 0 });
+    t.store.setMetaQuotaReading(PHONE, `${PHONE}|14085551234`, { currentUsage: 5, maxAllowed: 5, observedAt: t.now() + 1, limitExpiresAt: t.now() + 3_600_000 });
+    expect(t.store.snapshot(t.now(), 100).quota[0]).toMatchObject({ maxPairUsage: 5, exhaustedPairs: 1 });
+  });
+});
