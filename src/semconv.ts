@@ -71,3 +71,13 @@ export const METRIC_PERMISSION_REPLIES = 'whatsapp.calling.permission_replies';
 
 /** Call durations run from seconds to hours. */
 export const CALL_DURATION_BUCKETS = [5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+
+// SIP
+export const ATTR_SIP_METHOD = 'sip.method';
+export const ATTR_SIP_CALL_ID = 'sip.call_id';
+export const ATTR_SIP_STATUS_CODE = 'sip.status_code';
+export const ATTR_SIP_REASON = 'sip.reason';
+export const ATTR_WA_BUSINESS_NUMBER = 'whatsapp.business.phone_number';
+export const ATTR_NETWORK_TRANSPORT = 'network.transport';
+export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
+export const ATTR_NETWORK_PEER_PORT = 'network.peer.port';

@@ -30,7 +30,10 @@ export interface SignalError {
  * and ignores duplicates (same `dedupeKey`).
  */
 export interface CallSignal {
+  /** The tracker's key: the WhatsApp call id, or `sip:<Call-ID>` for SIP dialogs. */
   callId: string;
+  /** The WhatsApp call id when `callId` is not one (SIP), once known. */
+  wacid?: string;
   type: CallSignalType;
   source: SignalSource;
   signaling: 'graph_api' | 'sip';

@@ -15,7 +15,9 @@ import * as A from '../semconv';
 import type { CallRecord } from '../tracker/fold-call';
 
 export function startCallSpan(tracer: Tracer, first: CallSignal): Span {
-  const attributes: Attributes = { [A.ATTR_WA_CALL_ID]: first.callId, [A.ATTR_WA_SIGNALING]: first.signaling };
+  const attributes: Attributes = { [A.ATTR_WA_SIGNALING]: first.signaling };
+  const wacid = first.wacid ?? (first.signaling === 'sip' ? undefined : first.callId);
+  if (wacid) attributes[A.ATTR_WA_CALL_ID] = wacid;
   if (first.phoneNumberId) attributes[A.ATTR_WA_PHONE_NUMBER_ID] = first.phoneNumberId;
   if (first.direction) attributes[A.ATTR_WA_CALL_DIRECTION] = first.direction;
   const kind = first.direction === 'user_initiated' ? SpanKind.SERVER : SpanKind.INTERNAL;
@@ -39,11 +41,12 @@ export function endCallSpan(span: Span, record: CallRecord, signals: readonly Ca
 
 function callAttributes(r: CallRecord): Attributes {
   const a: Attributes = {
-    [A.ATTR_WA_CALL_ID]: r.callId,
     [A.ATTR_WA_SIGNALING]: r.signaling,
     [A.ATTR_WA_CALL_STATUS]: r.status,
     [A.ATTR_WA_CALL_ANSWERED]: r.answered,
   };
+  if (r.wacid) a[A.ATTR_WA_CALL_ID] = r.wacid;
+  if (r.callId.startsWith('sip:')) a[A.ATTR_SIP_CALL_ID] = r.callId.slice(4);
   if (r.phoneNumberId) a[A.ATTR_WA_PHONE_NUMBER_ID] = r.phoneNumberId;
   if (r.direction) a[A.ATTR_WA_CALL_DIRECTION] = r.direction;
   if (r.requestId) a[A.ATTR_WA_REQUEST_ID] = r.requestId;

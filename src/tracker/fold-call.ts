@@ -12,6 +12,8 @@ export type MediaTimeoutPhase = 'call_start' | 'mid_call';
 
 export interface CallRecord {
   callId: string;
+  /** The WhatsApp call id (equals `callId` for Graph calls; learned from SIP headers for SIP calls). */
+  wacid?: string;
   phoneNumberId?: string;
   direction?: CallDirection;
   signaling: 'graph_api' | 'sip';
@@ -82,13 +84,14 @@ export function foldCall(callId: string, signals: readonly CallSignal[], expired
 
   let status: CallStatus;
   if (!ended) status = 'unknown';
-  else if (error) status = 'failed';
   else if (rejected) status = 'rejected';
+  else if (error) status = 'failed';
   else if (!answered) status = 'unanswered';
   else status = terminate?.status === 'failed' ? 'failed' : 'completed';
 
   const record: CallRecord = {
     callId,
+    wacid: first((s) => s.wacid) ?? (callId.startsWith('wacid.') ? callId : undefined),
     phoneNumberId: first((s) => s.phoneNumberId),
     direction,
     signaling: first((s) => s.signaling) ?? 'graph_api',

@@ -1,0 +1,163 @@
+/**
+ * Follows SIP transactions and dialogs between the business and Meta, and turns them into
+ * `SipOperationEvent`s (spans, metrics) and call signals (the call tracker):
+ * - an INVITE attempt is keyed by Call-ID + direction, so the 407 challenge, the ACK and the retried
+ *   INVITE with credentials are one attempt; a second 407/401 or a 403 after credentials is an auth
+ *   failure; a CANCEL makes the 487 that follows a cancelled call, not an error;
+ * - retransmissions (same branch, CSeq and status) are counted once;
+ * - BYE/CANCEL transactions are keyed by branch + method;
+ * - anything without a final response expires after `transactionTimeoutMs`, so memory stays bounded.
+ */
+import type { CallSignal } from '../../events/call-signal';
+import type { SipMessage } from '../wire';
+import { callIdOf, cseqOf, header, topViaBranchOf } from '../wire';
+import { callDurationOf, numberOf, wacidOf, warningTextOf } from './sip-headers';
+import type { SipObservation } from './sip-observation';
+import type { SipOperationEvent, SipOperationName } from './sip-operation';
+import { signalsOfSipOperation } from './sip-signals';
+
+export const TRANSACTION_TIMEOUT_MS = 120_000;
+const MAX_OPEN = 50_000;
+const MAX_SEEN = 16;
+
+interface Open {
+  event: SipOperationEvent;
+  /** Retransmission guard: `${branch}|${cseq}|${status or method}`. */
+  seen: Set<string>;
+  timer?: NodeJS.Timeout;
+}
+
+export interface SipTrackerOutputs {
+  operation(event: SipOperationEvent): void;
+  signal(signal: CallSignal): void;
+}
+
+export class SipTransactionTracker {
+  private readonly open = new Map<string, Open>();
+
+  constructor(
+    private readonly out: SipTrackerOutputs,
+    private readonly timeoutMs = TRANSACTION_TIMEOUT_MS,
+  ) {}
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  observe(o: SipObservation): void {
+    const msg = o.message;
+    const sipCallId = callIdOf(msg);
+    const cseq = cseqOf(msg);
+    if (!sipCallId || !cseq) return;
+    if (msg.kind === 'request') this.onRequest(o, msg, sipCallId);
+    else this.onResponse(o, msg, sipCallId, cseq.method);
+  }
+
+  private onRequest(o: SipObservation, msg: SipMessage & { kind: 'request' }, sipCallId: string): void {
+    const method = msg.method.toUpperCase();
+    if (method === 'INVITE') {
+      const key = `INVITE|${sipCallId}|${o.fromBusiness ? 'out' : 'in'}`;
+      const existing = this.open.get(key);
+      const hasCredentials = header(msg, 'proxy-authorization') !== undefined || header(msg, 'authorization') !== undefined;
+      if (existing) {
+        if (hasCredentials) existing.event.credentialsSent = true;
+        return;
+      }
+      const op = this.start(key, 'sip.invite', o, msg, sipCallId);
+      op.event.credentialsSent = hasCredentials;
+      op.event.direction = o.fromBusiness ? 'business_initiated' : 'user_initiated';
+      op.event.consumer = numberOf(o.fromBusiness ? msg.requestUri : header(msg, 'from'));
+      op.event.businessNumber = numberOf(o.fromBusiness ? header(msg, 'from') : msg.requestUri);
+      return;
+    }
+    if (method === 'CANCEL') {
+      const invite = this.open.get(`INVITE|${sipCallId}|${o.fromBusiness ? 'out' : 'in'}`);
+      if (invite) invite.event.cancelled = true;
+    }
+    if (method === 'BYE' || method === 'CANCEL') {
+      const key = `${method}|${topViaBranchOf(msg) ?? ''}|${sipCallId}`;
+      if (this.open.has(key)) return; // retransmission
+      const op = this.start(key, method === 'BYE' ? 'sip.bye' : 'sip.cancel', o, msg, sipCallId);
+      op.event.callDurationS = callDurationOf(msg);
+      op.event.direction = undefined;
+    }
+  }
+
+  private onResponse(o: SipObservation, msg: SipMessage & { kind: 'response' }, sipCallId: string, method: string): void {
+    const m = method.toUpperCase();
+    // A response travels the other way: a response sent by the business answers Meta's request.
+    const requestFromBusiness = !o.fromBusiness;
+    const key =
+      m === 'INVITE'
+        ? `INVITE|${sipCallId}|${requestFromBusiness ? 'out' : 'in'}`
+        : `${m}|${topViaBranchOf(msg) ?? ''}|${sipCallId}`;
+    const open = this.open.get(key);
+    if (!open) return;
+    const guard = `${topViaBranchOf(msg) ?? ''}|${cseqOf(msg)?.seq ?? ''}|${msg.status}`;
+    if (open.seen.has(guard)) return;
+    if (open.seen.size < MAX_SEEN) open.seen.add(guard);
+    const ev = open.event;
+    ev.wacid ??= wacidOf(msg);
+    if (msg.status < 200) return;
+    const challenge = msg.status === 407 || msg.status === 401;
+    if (m === 'INVITE' && challenge && !ev.credentialsSent && !ev.challenged) {
+      ev.challenged = true;
+      return;
+    }
+    ev.finalStatus = msg.status;
+    ev.reason = msg.reason;
+    ev.warning = warningTextOf(msg);
+    ev.endTime = o.at;
+    this.finish(key);
+  }
+
+  private start(key: string, operation: SipOperationName, o: SipObservation, msg: SipMessage, sipCallId: string): Open {
+    if (this.open.size >= MAX_OPEN) this.expire(this.open.keys().next().value as string);
+    const open: Open = {
+      seen: new Set(),
+      event: {
+        kind: 'sip_operation',
+        operation,
+        role: o.fromBusiness ? 'client' : 'server',
+        sipCallId,
+        wacid: wacidOf(msg),
+        startTime: o.at,
+        endTime: o.at,
+        challenged: false,
+        credentialsSent: false,
+        cancelled: false,
+        expired: false,
+        source: o.source,
+        transport: o.transport,
+        peerAddress: o.peerAddress,
+        peerPort: o.peerPort,
+        parentContext: o.parentContext,
+      },
+    };
+    open.timer = setTimeout(() => this.expire(key), this.timeoutMs);
+    open.timer.unref();
+    this.open.set(key, open);
+    return open;
+  }
+
+  private expire(key: string): void {
+    const open = this.open.get(key);
+    if (!open) return;
+    open.event.expired = true;
+    this.finish(key);
+  }
+
+  private finish(key: string): void {
+    const open = this.open.get(key);
+    if (!open) return;
+    this.open.delete(key);
+    if (open.timer) clearTimeout(open.timer);
+    this.out.operation(open.event);
+    for (const s of signalsOfSipOperation(open.event)) this.out.signal(s);
+  }
+
+  /** Ends everything open (shutdown, tests). */
+  flush(): void {
+    for (const key of [...this.open.keys()]) this.expire(key);
+  }
+}
