@@ -80,7 +80,9 @@ describe('call record fold', () => {
       const deliveries = fc
         .array(fc.constantFrom(...signals), { maxLength: 8 })
         .chain((dups) => fc.shuffledSubarray([...signals, ...dups], { minLength: signals.length + dups.length }));
-      fc.assert(fc.property(deliveries, (order) => expect(foldCall('wacid.A', order)).toEqual(expected)));
+      fc.assert(fc.property(deliveries, (order) => {
+        expect(foldCall('wacid.A', order)).toEqual(expected);
+      }));
     }
   });
 });
