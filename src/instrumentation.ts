@@ -6,6 +6,7 @@
 import type { Context, SpanContext } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { CallLifecycle } from './call-lifecycle';
+import { SipPipeline } from './sip-pipeline';
 import type { GraphOperationEvent, GraphOperationListener } from './events/graph-operation';
 import { DEFAULT_GRAPH_API_BASE_URLS, parseGraphBases } from './graph/graph-endpoints';
 import type { GraphBase } from './graph/graph-endpoints';
@@ -36,6 +37,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   declare private _sources: Source[] | undefined;
   declare private _graphListeners: Set<GraphOperationListener> | undefined;
   declare private _calls: CallLifecycle | undefined;
+  declare private _sip: SipPipeline | undefined;
 
   constructor(config: WhatsAppCallingInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -92,6 +94,18 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
     return callbackDataWithTraceContext(existing);
   }
 
+  /** The SIP path: feed it observations from any SIP source (and tests). */
+  get sipPipeline(): SipPipeline {
+    this._sip ??= new SipPipeline({
+      tracer: () => this.tracer,
+      metrics: () => this._operationMetrics,
+      config: () => this.getConfig(),
+      calls: () => this.callLifecycle,
+      diag: this._diag,
+    });
+    return this._sip;
+  }
+
   /** The call tracker and its store (for tests, benchmarks and shutdown). */
   get callLifecycle(): CallLifecycle {
     this._calls ??= new CallLifecycle({
@@ -133,7 +147,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
         emit: (event) => this.handleGraphOperation(event),
         onError: (where, err) => this._diag.error(`internal error in ${where}`, err),
       };
-      this._sources = [new UndiciSource(options), new NodeHttpSource(options)];
+      this._sources = [new UndiciSource(options), new NodeHttpSource(options), this.sipPipeline.socketTap];
     }
     return this._sources;
   }

@@ -33,6 +33,11 @@ export interface WhatsAppCallingInstrumentationConfig extends InstrumentationCon
   consumerNumbers?: ConsumerNumberMode;
   /** Key for `consumerNumbers: 'hash'`. Without it a fixed key is used: hashes are then guessable. */
   consumerNumberHashKey?: string;
+  /**
+   * SIP peers whose connections are observed (`host:port`; an IP also matches connections to that
+   * address). Default `['wa.meta.vc:5061']`.
+   */
+  sipPeers?: string[];
   /** Called when a WhatsApp operation span is created; failures are caught and logged. */
   requestHook?: (span: Span, request: GraphRequestInfo) => void;
   /** Called before a WhatsApp operation span ends; failures are caught and logged. */

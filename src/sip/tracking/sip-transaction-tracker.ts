@@ -152,8 +152,9 @@ export class SipTransactionTracker {
     if (!open) return;
     this.open.delete(key);
     if (open.timer) clearTimeout(open.timer);
-    this.out.operation(open.event);
+    // Signals first: the call span they start is what the operation span links to.
     for (const s of signalsOfSipOperation(open.event)) this.out.signal(s);
+    this.out.operation(open.event);
   }
 
   /** Ends everything open (shutdown, tests). */

@@ -1,0 +1,133 @@
+/**
+ * Source 1: apps that speak SIP over `node:tls`/`node:net` themselves. `tls.connect`,
+ * `net.connect` and `net.createConnection` are wrapped once per process (pass-through when no tap is
+ * enabled; ESM named imports are refreshed with `syncBuiltinESMExports`). For a connection to a
+ * configured SIP peer only, that socket's own `write`/`end` (bytes the app sends, in plaintext for
+ * TLS) and `push` (bytes Node hands the app) are wrapped to copy chunks into two stream framers.
+ * No listener is added and no byte is changed; framers are bounded per connection.
+ */
+import { context } from '@opentelemetry/api';
+import { syncBuiltinESMExports } from 'node:module';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { parseSipMessage, SipStreamFramer } from '../../sip/wire';
+import type { SipObservation } from '../../sip/tracking/sip-observation';
+import { matchesPeer } from './sip-peers';
+import type { SipPeer } from './sip-peers';
+
+export interface SocketTapOptions {
+  peers(): readonly SipPeer[];
+  observe(o: SipObservation): void;
+  onError(where: string, err: unknown): void;
+}
+
+const taps = new Set<SipSocketTap>();
+const kInstalled = Symbol.for('opentelemetry-instrumentation-whatsapp-calling.socket-tap');
+const kTapped = Symbol('whatsapp-sip-tapped');
+
+type Connect = (...args: unknown[]) => net.Socket;
+
+function install(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[kInstalled]) return;
+  g[kInstalled] = true;
+  const wrap = (mod: Record<string, unknown>, name: string, transport: 'tls' | 'tcp') => {
+    const original = mod[name] as Connect;
+    mod[name] = function (this: unknown, ...args: unknown[]) {
+      const socket = original.apply(this, args);
+      if (taps.size) for (const tap of taps) tap.consider(socket, args, transport);
+      return socket;
+    };
+  };
+  wrap(tls as unknown as Record<string, unknown>, 'connect', 'tls');
+  wrap(net as unknown as Record<string, unknown>, 'connect', 'tcp');
+  wrap(net as unknown as Record<string, unknown>, 'createConnection', 'tcp');
+  syncBuiltinESMExports();
+}
+
+export class SipSocketTap {
+  constructor(private readonly o: SocketTapOptions) {}
+
+  enable(): void {
+    install();
+    taps.add(this);
+  }
+
+  disable(): void {
+    taps.delete(this);
+  }
+
+  /** Called for every new client socket; taps it if it goes to a configured peer. Never throws. */
+  consider(socket: net.Socket, args: unknown[], transport: 'tls' | 'tcp'): void {
+    try {
+      if ((socket as unknown as Record<symbol, unknown>)[kTapped]) return; // tls over a tapped net socket
+      const { host, servername, port } = targetOf(args);
+      const peers = this.o.peers();
+      const peer = matchesPeer(peers, servername, port) ?? matchesPeer(peers, host, port);
+      if (peer) return this.tap(socket, transport, host ?? peer.host, port!);
+      if (port !== undefined && peers.some((p) => p.port === port)) {
+        // A peer given by IP matches a host name that resolves to it: decide once connected.
+        socket.once('connect', () => {
+          if (matchesPeer(this.o.peers(), socket.remoteAddress, socket.remotePort)) this.tap(socket, transport, socket.remoteAddress!, port);
+        });
+      }
+    } catch (err) {
+      this.o.onError('socket tap', err);
+    }
+  }
+
+  private tap(socket: net.Socket, transport: 'tls' | 'tcp', peerAddress: string, peerPort: number): void {
+    const s = socket as net.Socket & Record<symbol, unknown>;
+    if (s[kTapped]) return;
+    s[kTapped] = true;
+    const out = new SipStreamFramer();
+    const inbound = new SipStreamFramer();
+    const emit = (framer: SipStreamFramer, chunk: unknown, fromBusiness: boolean) => {
+      if (!taps.has(this) || chunk === null || chunk === undefined) return;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : undefined;
+      if (!buf) return;
+      for (const raw of framer.push(buf)) {
+        const message = parseSipMessage(raw);
+        if (message) {
+          this.o.observe({ message, fromBusiness, at: Date.now(), source: 'socket', transport, peerAddress, peerPort, parentContext: fromBusiness ? context.active() : undefined });
+        }
+      }
+    };
+    const guard = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        this.o.onError('socket tap', err);
+      }
+    };
+    const write = socket.write;
+    socket.write = function (this: net.Socket, ...args: unknown[]) {
+      guard(() => emit(out, args[0], true));
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof socket.write;
+    const end = socket.end;
+    socket.end = function (this: net.Socket, ...args: unknown[]) {
+      if (typeof args[0] !== 'function') guard(() => emit(out, args[0], true));
+      return (end as (...a: unknown[]) => net.Socket).apply(this, args);
+    } as typeof socket.end;
+    const push = socket.push;
+    socket.push = function (this: net.Socket, chunk: unknown, encoding?: BufferEncoding) {
+      guard(() => emit(inbound, chunk, false));
+      return push.call(this, chunk, encoding);
+    };
+  }
+}
+
+/** host/servername/port from the argument forms of net.connect / tls.connect. */
+function targetOf(args: unknown[]): { host?: string; servername?: string; port?: number } {
+  const [a, b, c] = args;
+  const asPort = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+  if (typeof a === 'object' && a !== null) {
+    const o = a as { host?: unknown; port?: unknown; servername?: unknown };
+    return { host: typeof o.host === 'string' ? o.host : 'localhost', servername: typeof o.servername === 'string' ? o.servername : undefined, port: asPort(o.port) };
+  }
+  const port = asPort(a);
+  const host = typeof b === 'string' ? b : 'localhost';
+  const opts = (typeof b === 'object' && b !== null ? b : typeof c === 'object' && c !== null ? c : {}) as { servername?: unknown };
+  return { host, servername: typeof opts.servername === 'string' ? opts.servername : undefined, port };
+}
