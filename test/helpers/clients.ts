@@ -58,7 +58,9 @@ export async function send(client: ClientName, r: ClientRequest): Promise<Client
   const headers = defaultHeaders(r);
   switch (client) {
     case 'fetch': {
-      const res = await fetch(r.url, { method: r.method, headers, body: r.body, signal: r.signal });
+      // Node's fetch takes an undici dispatcher; only needed to trust the sandbox's test CA.
+      const init = { method: r.method, headers, body: r.body, signal: r.signal, ...(r.ca ? { dispatcher: agentFor(r.ca) } : {}) };
+      const res = await fetch(r.url, init as RequestInit);
       return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
     }
     case 'undici.fetch': {

@@ -8,8 +8,7 @@
  */
 import { context } from '@opentelemetry/api';
 import { syncBuiltinESMExports } from 'node:module';
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
 import { parseSipMessage, SipStreamFramer } from '../../sip/wire';
 import type { SipObservation } from '../../sip/tracking/sip-observation';
 import { matchesPeer } from './sip-peers';
@@ -39,10 +38,21 @@ function install(): void {
       return socket;
     };
   };
-  wrap(tls as unknown as Record<string, unknown>, 'connect', 'tls');
-  wrap(net as unknown as Record<string, unknown>, 'connect', 'tcp');
-  wrap(net as unknown as Record<string, unknown>, 'createConnection', 'tcp');
+  const tls = builtinModule('node:tls');
+  const netModule = builtinModule('node:net');
+  wrap(tls, 'connect', 'tls');
+  wrap(netModule, 'connect', 'tcp');
+  wrap(netModule, 'createConnection', 'tcp');
   syncBuiltinESMExports();
+}
+
+/**
+ * The real (mutable) module object: an ESM namespace or a transpiler's import wrapper can't be
+ * patched. `process.getBuiltinModule` exists from Node 20.16; `require` covers older 20.x in CJS.
+ */
+function builtinModule(name: string): Record<string, unknown> {
+  const get = (process as unknown as { getBuiltinModule?: (n: string) => unknown }).getBuiltinModule;
+  return (get ? get(name) : require(name)) as Record<string, unknown>;
 }
 
 export class SipSocketTap {
