@@ -16,10 +16,11 @@ import { BoundedBytes } from '../../util/bounded-bytes';
 import { nowMs } from '../../util/clock';
 import { decodeBody } from '../../util/content-decoding';
 
-/** Longest wait for response headers before the exchange is given up (the app's own timeout is usually shorter). */
-export const HEADERS_WAIT_MS = 120_000;
-/** Longest wait for the rest of a response body after its headers (a body the app never reads). */
-export const BODY_WAIT_MS = 10_000;
+/**
+ * How long an exchange may wait: for response headers (the app's own timeout is usually shorter), and
+ * for the rest of a body after its headers (a body the app never reads). Mutable for tests only.
+ */
+export const exchangeTimeouts = { headersWaitMs: 120_000, bodyWaitMs: 10_000 };
 
 export interface ExchangeInit {
   base: GraphBase;
@@ -41,6 +42,8 @@ export class GraphExchange {
   private responseHeaders: Record<string, string> = {};
   private timer?: NodeJS.Timeout;
   done = false;
+  /** The app cancelled the request (set by sources that can tell). */
+  cancelledByApp = false;
 
   get responded(): boolean {
     return this.statusCode !== undefined;
@@ -49,7 +52,7 @@ export class GraphExchange {
   constructor(private readonly init: ExchangeInit) {
     this.requestBytes = new BoundedBytes(init.maxBodyBytes);
     this.responseBytes = new BoundedBytes(init.maxBodyBytes);
-    this.arm(HEADERS_WAIT_MS);
+    this.arm(exchangeTimeouts.headersWaitMs);
   }
 
   addRequestChunk(chunk: unknown, encoding?: BufferEncoding): void {
@@ -61,7 +64,7 @@ export class GraphExchange {
     this.statusCode = statusCode;
     this.responseHeaders = headers;
     this.lastActivity = nowMs();
-    this.arm(BODY_WAIT_MS);
+    this.arm(exchangeTimeouts.bodyWaitMs);
   }
 
   addResponseChunk(chunk: unknown): void {
@@ -140,8 +143,14 @@ function toFailure(error: unknown): TransportFailure {
   return { type: code ?? name ?? 'Error', message: typeof e?.message === 'string' ? e.message.slice(0, 512) : '' };
 }
 
-/** AbortError / DOMException ABORT_ERR, or undici's RequestAbortedError. */
+const ABORT_NAMES = new Set(['AbortError', 'CanceledError', 'CancelError']);
+const ABORT_CODES = new Set<unknown>(['ABORT_ERR', 'UND_ERR_ABORTED', 'ERR_CANCELED', 20]);
+
+/**
+ * The app cancelled the request: AbortSignal (DOMException / Node's AbortError), undici's
+ * RequestAbortedError, axios' CanceledError and got's CancelError (both `ERR_CANCELED`).
+ */
 export function isAbortError(error: unknown): boolean {
   const e = error as { name?: unknown; code?: unknown } | undefined;
-  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 20 || e?.code === 'ABORT_ERR';
+  return ABORT_NAMES.has(e?.name as string) || ABORT_CODES.has(e?.code);
 }

@@ -25,11 +25,14 @@ function installPrototypeTaps(): void {
   const proto = http.ClientRequest.prototype as unknown as Record<string | symbol, unknown>;
   if (proto[kWrapped]) return;
   proto[kWrapped] = true;
-  for (const method of ['write', 'end'] as const) {
+  for (const method of ['write', 'end', 'destroy'] as const) {
     const original = proto[method] as Writer;
     proto[method] = function (this: http.ClientRequest, ...args: unknown[]) {
       if (enabledSources.size) {
-        for (const source of enabledSources) source.onOutgoing(this, args);
+        for (const source of enabledSources) {
+          if (method === 'destroy') source.onDestroy(this, args[0]);
+          else source.onOutgoing(this, args);
+        }
       }
       return original.apply(this, args);
     };
@@ -75,6 +78,15 @@ export class NodeHttpSource {
     }
   }
 
+  /**
+   * `destroy()` before any response or error is the app (or its client library: got, axios) giving
+   * up on the request; the "socket hang up" error Node emits next is then an abort, not a failure.
+   */
+  onDestroy(request: http.ClientRequest, error: unknown): void {
+    const exchange = this.exchanges.get(request);
+    if (exchange && !exchange.responded && (error === undefined || isAbortError(error))) exchange.cancelledByApp = true;
+  }
+
   private start(request: http.ClientRequest): GraphExchange | null {
     const host = request.getHeader('host') ?? request.host;
     const origin = `${request.protocol}//${String(host)}`;
@@ -93,7 +105,7 @@ export class NodeHttpSource {
       onError: (err) => this.options.onError('node:http exchange', err),
     });
     // errorMonitor observes 'error' without counting as a handler, so unhandled errors stay unhandled.
-    request.on(errorMonitor, (err: unknown) => exchange.fail(err, isAbortError(err)));
+    request.on(errorMonitor, (err: unknown) => exchange.fail(err, exchange.cancelledByApp || isAbortError(err)));
     request.once('close', () => {
       if (!exchange.done && !exchange.responded) exchange.fail(undefined, true);
     });
