@@ -12,6 +12,7 @@ import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import { classifyGraphError } from '../catalogue';
 import type { CallSignal } from '../events/call-signal';
 import * as A from '../semconv';
+import { uniqueSorted } from '../tracker/fold-call';
 import type { CallRecord } from '../tracker/fold-call';
 
 export function startCallSpan(tracer: Tracer, first: CallSignal): Span {
@@ -27,7 +28,7 @@ export function startCallSpan(tracer: Tracer, first: CallSignal): Span {
 }
 
 export function endCallSpan(span: Span, record: CallRecord, signals: readonly CallSignal[]): void {
-  for (const s of [...signals].sort((a, b) => a.at - b.at)) span.addEvent(eventName(s), eventAttributes(s), s.at);
+  for (const s of uniqueSorted(signals)) span.addEvent(eventName(s), eventAttributes(s), s.at);
   span.setAttributes(callAttributes(record));
   if (record.status === 'failed') {
     span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? 'call failed' });

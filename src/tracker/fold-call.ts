@@ -46,14 +46,25 @@ export const CALL_START_MEDIA_WINDOW_S = 25;
 const MEDIA_TIMEOUT_KINDS: Record<number, string> = { 138021: 'receive', 138022: 'transmit', 138023: 'no_media_signals' };
 const TYPE_ORDER = ['connect', 'connect_answer', 'pre_accept', 'accept', 'status', 'reject', 'terminate_request', 'terminate'];
 
+/**
+ * Unique signals in call order. Webhook timestamps have whole-second precision while our own
+ * observations have milliseconds, so within one second the natural order of a call (connect, answer,
+ * pre_accept, accept, status, …, terminate) decides; the key is a total order, so the result doesn't
+ * depend on arrival order.
+ */
 export function uniqueSorted(signals: readonly CallSignal[]): CallSignal[] {
   const byKey = new Map<string, CallSignal>();
   for (const s of signals) {
     const key = `${s.type}|${s.dedupeKey}`;
     if (!byKey.has(key)) byKey.set(key, s);
   }
+  const second = (s: CallSignal) => Math.floor(s.at / 1000);
   return [...byKey.values()].sort(
-    (a, b) => a.at - b.at || TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0),
+    (a, b) =>
+      second(a) - second(b) ||
+      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
+      a.at - b.at ||
+      (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0),
   );
 }
 
