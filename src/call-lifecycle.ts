@@ -55,8 +55,8 @@ export class CallLifecycle {
     this.tracker = new CallTracker<Span>({
       store: this.store,
       now: this.now,
-      ttlMs: config.callTtlMs ?? DEFAULTS.callTtlMs,
-      settleMs: config.callSettleMs ?? DEFAULTS.callSettleMs,
+      ttlMs: () => deps.config().callTtlMs ?? DEFAULTS.callTtlMs,
+      settleMs: () => deps.config().callSettleMs ?? DEFAULTS.callSettleMs,
       tombstoneMs: DEFAULTS.tombstoneMs,
       pairKey: (phone, consumer) => this.pairKeyOf(phone, consumer),
       onError: (where, err) => deps.diag.error(`internal error in ${where}`, err),

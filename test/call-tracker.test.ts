@@ -15,8 +15,8 @@ function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
   const tracker = new CallTracker<string>({
     store,
     now: () => now,
-    ttlMs: opts.ttlMs ?? 60_000,
-    settleMs: opts.settleMs ?? 0,
+    ttlMs: () => opts.ttlMs ?? 60_000,
+    settleMs: () => opts.settleMs ?? 0,
     tombstoneMs: 600_000,
     pairKey: (p, c) => `${p}|${c}`,
     onError: (w, e) => {

@@ -53,11 +53,20 @@ export class CallMetrics {
     const inits = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS, { description: 'Call initiations in the rolling 24 h', unit: '{call}', valueType: ValueType.INT });
     const initsLimit = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS_LIMIT, { description: 'Call initiations allowed per number in 24 h', unit: '{call}', valueType: ValueType.INT });
 
+    // Keys once reported are reported as 0 when their calls are gone: the SDK would otherwise keep
+    // exporting the last value of an attribute set that a callback stopped observing.
+    const activeKeys = new Map<string, Attributes>();
     meter.addBatchObservableCallback(async (observer) => {
       const snapshot = await store().snapshot(now(), limits.businessInitiatedCallLimit());
+      const counts = new Map<string, number>();
       for (const { key, count } of snapshot.active) {
-        observer.observe(active, count, { [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId, [A.ATTR_WA_CALL_DIRECTION]: key.direction, [A.ATTR_WA_SIGNALING]: key.signaling });
+        const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
+        if (!activeKeys.has(id)) {
+          activeKeys.set(id, { [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId, [A.ATTR_WA_CALL_DIRECTION]: key.direction, [A.ATTR_WA_SIGNALING]: key.signaling });
+        }
+        counts.set(id, count);
       }
+      for (const [id, attrs] of activeKeys) observer.observe(active, counts.get(id) ?? 0, attrs);
       for (const phoneNumberId of snapshot.phoneNumberIds) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
       for (const q of snapshot.quota) {
         const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };

@@ -27,8 +27,9 @@ export interface CallTrackerOptions<H> {
   /** Opaque key for a (number, consumer) pair; the consumer never reaches the store. */
   pairKey(phoneNumberId: string, consumer: string): string;
   now(): number;
-  ttlMs: number;
-  settleMs: number;
+  /** Read on use, so configuration changes apply to calls in flight. */
+  ttlMs(): number;
+  settleMs(): number;
   tombstoneMs: number;
   onError(where: string, err: unknown): void;
 }
@@ -123,8 +124,9 @@ export class CallTracker<H> {
 
   private scheduleFinalize(callId: string, call: LiveCall<H>): void {
     if (call.settleTimer) clearTimeout(call.settleTimer);
-    if (this.o.settleMs <= 0) return this.finalize(callId);
-    call.settleTimer = setTimeout(() => this.finalize(callId), this.o.settleMs);
+    const settleMs = this.o.settleMs();
+    if (settleMs <= 0) return this.finalize(callId);
+    call.settleTimer = setTimeout(() => this.finalize(callId), settleMs);
     call.settleTimer.unref();
   }
 
@@ -154,7 +156,7 @@ export class CallTracker<H> {
   sweep(): void {
     const now = this.o.now();
     for (const [callId, call] of [...this.calls]) {
-      if (now - call.lastSignalAt >= this.o.ttlMs) this.finalize(callId, now);
+      if (now - call.lastSignalAt >= this.o.ttlMs()) this.finalize(callId, now);
     }
     for (const [callId, at] of this.tombstones) {
       if (now - at < this.o.tombstoneMs) break; // insertion order = age order
@@ -169,7 +171,7 @@ export class CallTracker<H> {
 
   private ensureSweeper(): void {
     if (this.sweeper) return;
-    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(60_000, this.o.ttlMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(60_000, this.o.ttlMs() / 4)));
     this.sweeper.unref();
   }
 

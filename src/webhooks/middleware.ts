@@ -18,7 +18,7 @@ export interface WebhookObserver {
   observe(body: unknown, headers?: Record<string, unknown>): Context | undefined;
 }
 
-type Next = (err?: unknown) => void;
+type Next = () => void;
 
 export function expressMiddleware(observer: WebhookObserver) {
   return function whatsappWebhookObserver(req: IncomingMessage & { body?: unknown }, _res: unknown, next: Next): void {

@@ -22,16 +22,17 @@ export interface WebhookApps {
 export async function startWebhookApps(calling: WhatsAppCallingInstrumentation): Promise<WebhookApps> {
   const handled: WebhookApps['handled'] = [];
   const app = express();
-  app.post('/webhook/json', express.json(), calling.expressWebhookMiddleware(), (req, res) => {
-    handled.push({ route: 'express-json', entries: req.body.entry.length });
+  app.post('/webhook/json', express.json(), calling.expressWebhookMiddleware(), (req: express.Request, res: express.Response) => {
+    handled.push({ route: 'express-json', entries: (req.body as { entry: unknown[] }).entry.length });
     res.sendStatus(200);
   });
   // Raw-body path: our middleware runs before any body parser; the app reads and verifies the bytes.
-  app.post('/webhook/raw', calling.expressWebhookMiddleware(), express.raw({ type: '*/*' }), (req, res) => {
-    const expected = Buffer.from(`sha256=${createHmac('sha256', APP_SECRET).update(req.body).digest('hex')}`);
+  app.post('/webhook/raw', calling.expressWebhookMiddleware(), express.raw({ type: '*/*' }), (req: express.Request, res: express.Response) => {
+    const raw = req.body as Buffer;
+    const expected = Buffer.from(`sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`);
     const got = Buffer.from(String(req.headers['x-hub-signature-256']));
     const signatureOk = expected.length === got.length && timingSafeEqual(expected, got);
-    handled.push({ route: 'express-raw', signatureOk, entries: JSON.parse(req.body.toString()).entry.length });
+    handled.push({ route: 'express-raw', signatureOk, entries: JSON.parse(raw.toString()).entry.length });
     res.sendStatus(signatureOk ? 200 : 401);
   });
   const server: Server = await new Promise((resolve) => {
