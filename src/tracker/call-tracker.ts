@@ -38,14 +38,23 @@ export const MAX_SIGNALS_PER_CALL = 64;
 const MAX_TOMBSTONES = 100_000;
 
 interface LiveCall<H> {
+  /** Also the dedupe set: a call has few signals (capped), so a scan is cheaper than a Set per call. */
   signals: CallSignal[];
-  keys: Set<string>;
   handle: H;
   active: boolean;
   ended: boolean;
   biConnectedCounted: boolean;
   lastSignalAt: number;
   settleTimer?: NodeJS.Timeout;
+}
+
+/**
+ * What a call keeps of a signal: no call id (it is the map key) and no parent context (only the first
+ * signal's is used, when the call starts); with 100k calls live, every field counts.
+ */
+function compact(signal: CallSignal): CallSignal {
+  const { parentContext: _p, ...rest } = signal;
+  return rest;
 }
 
 const isTerminal = (s: CallSignal) =>
@@ -85,16 +94,14 @@ export class CallTracker<H> {
     const { callId } = signal;
     if (this.isTombstoned(callId)) return false;
     let call = this.calls.get(callId);
-    const key = `${signal.type}|${signal.dedupeKey}`;
-    if (call?.keys.has(key)) return false;
+    if (call?.signals.some((s) => s.type === signal.type && s.dedupeKey === signal.dedupeKey)) return false;
     if (!call) {
-      call = { signals: [], keys: new Set(), handle: this.o.listener.started(signal), active: false, ended: false, biConnectedCounted: false, lastSignalAt: 0 };
+      call = { signals: [], handle: this.o.listener.started(signal), active: false, ended: false, biConnectedCounted: false, lastSignalAt: 0 };
       this.calls.set(callId, call);
       this.ensureSweeper();
     }
     if (call.signals.length >= MAX_SIGNALS_PER_CALL && !isTerminal(signal)) return false;
-    call.keys.add(key);
-    call.signals.push(signal);
+    call.signals.push(compact(signal));
     call.lastSignalAt = this.o.now();
 
     const record = foldCall(callId, call.signals);

@@ -14,6 +14,8 @@ interface PairWindow {
 
 export class InMemoryCallStore implements CallStore {
   private readonly active = new Map<string, ActiveCallKey>();
+  /** One key object per (number, direction, signaling), shared by all its calls. */
+  private readonly keys = new Map<string, ActiveCallKey>();
   private readonly pairs = new Map<string, Map<string, PairWindow>>();
   private readonly initiations = new Map<string, number[]>();
   private readonly phones = new Set<string>();
@@ -21,7 +23,10 @@ export class InMemoryCallStore implements CallStore {
   constructor(private readonly windowMs = QUOTA_WINDOW_MS) {}
 
   addActive(callId: string, key: ActiveCallKey): void {
-    this.active.set(callId, key);
+    const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
+    let shared = this.keys.get(id);
+    if (!shared) this.keys.set(id, (shared = { ...key }));
+    this.active.set(callId, shared);
     this.phones.add(key.phoneNumberId);
   }
 
