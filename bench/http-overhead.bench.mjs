@@ -27,9 +27,13 @@ inst.setTracerProvider(tracerProvider);
 inst.setMeterProvider(new MeterProvider());
 
 const headers = { 'content-type': 'application/json', authorization: 'Bearer x' };
+// Same server under another name: traffic the instrumentation must pass through untouched.
+const otherUrl = url.replace('127.0.0.1', 'localhost');
 const clients = {
-  fetch: async () => (await fetch(url, { method: 'POST', headers, body })).text(),
-  axios: async () => (await axios.post(url, body, { headers })).data,
+  'fetch (Graph)': async () => (await fetch(url, { method: 'POST', headers, body })).text(),
+  'axios (Graph)': async () => (await axios.post(url, body, { headers })).data,
+  'fetch (other host)': async () => (await fetch(otherUrl, { method: 'POST', headers, body })).text(),
+  'axios (other host)': async () => (await axios.post(otherUrl, body, { headers })).data,
 };
 
 for (const [name, call] of Object.entries(clients)) {
@@ -43,6 +47,7 @@ for (const [name, call] of Object.entries(clients)) {
     }
   }
   const n = (ROUNDS * REQUESTS);
-  console.log(`${name}: bare ${(n / time.off * 1000).toFixed(0)} req/s, instrumented ${(n / time.on * 1000).toFixed(0)} req/s, time ratio instrumented/bare ${(time.on / time.off).toFixed(3)}`);
+  const perRequestMs = (time.on - time.off) / n;
+  console.log(`${name}: ${perRequestMs.toFixed(3)} ms added per request; bare ${(n / time.off * 1000).toFixed(0)} req/s, instrumented ${(n / time.on * 1000).toFixed(0)} req/s, time ratio instrumented/bare ${(time.on / time.off).toFixed(3)}`);
 }
 server.close();
