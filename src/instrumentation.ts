@@ -144,6 +144,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
       const options: HttpSourceOptions = {
         bases: () => this._bases,
         maxBodyBytes: () => this.getConfig().maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        injectTraceContext: () => this.getConfig().traceContextInCallbackData === true,
         emit: (event) => this.handleGraphOperation(event),
         onError: (where, err) => this._diag.error(`internal error in ${where}`, err),
       };

@@ -63,8 +63,11 @@ export interface CallTrackingConfig {
   /** Where active calls and quota windows live. Default: in this process. */
   callStore?: import('./tracker/call-store').CallStore;
   /**
-   * Read a W3C `traceparent` from `biz_opaque_callback_data` in webhooks and continue that trace in
-   * the webhook middleware. Off by default. Use `callbackDataWithTraceContext()` to put it there.
+   * Carry the W3C trace context in `biz_opaque_callback_data`: add the active `traceparent` to
+   * connect/accept requests that have no callback data (node:http clients and byte bodies of undici;
+   * never overwriting an app's own value), and continue that trace in the webhook middleware when
+   * Meta echoes it. Off by default: it changes the bytes sent. fetch bodies are streams by the time
+   * we see them: use `callbackDataWithTraceContext()` there.
    */
   traceContextInCallbackData?: boolean;
 }

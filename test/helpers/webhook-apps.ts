@@ -16,6 +16,8 @@ export interface WebhookApps {
   fastifyUrl: string;
   /** Deliveries each handler saw (proves the app still gets the body). */
   handled: { route: string; signatureOk?: boolean; entries: number }[];
+  /** Called inside each handler (to look at the active context there). */
+  onHandled?: (route: string) => void;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startWebhookApps(calling: WhatsAppCallingInstrumentation):
   const app = express();
   app.post('/webhook/json', express.json(), calling.expressWebhookMiddleware(), (req: express.Request, res: express.Response) => {
     handled.push({ route: 'express-json', entries: (req.body as { entry: unknown[] }).entry.length });
+    apps.onHandled?.('express-json');
     res.sendStatus(200);
   });
   // Raw-body path: our middleware runs before any body parser; the app reads and verifies the bytes.
@@ -41,12 +44,13 @@ export async function startWebhookApps(calling: WhatsAppCallingInstrumentation):
   const fastify = Fastify();
   fastify.post('/webhook', { preHandler: calling.fastifyWebhookHook() }, async (request) => {
     handled.push({ route: 'fastify', entries: (request.body as { entry: unknown[] }).entry.length });
+    apps.onHandled?.('fastify');
     return 'ok';
   });
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   const port = (server.address() as { port: number }).port;
   const fport = (fastify.server.address() as { port: number }).port;
-  return {
+  const apps: WebhookApps = {
     expressJsonUrl: `http://127.0.0.1:${port}/webhook/json`,
     expressRawUrl: `http://127.0.0.1:${port}/webhook/raw`,
     fastifyUrl: `http://127.0.0.1:${fport}/webhook`,
@@ -56,4 +60,5 @@ export async function startWebhookApps(calling: WhatsAppCallingInstrumentation):
       await new Promise((r) => server.close(r));
     },
   };
+  return apps;
 }

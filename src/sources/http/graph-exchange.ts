@@ -49,6 +49,10 @@ export class GraphExchange {
     return this.statusCode !== undefined;
   }
 
+  get endpoint(): GraphEndpoint {
+    return this.init.endpoint;
+  }
+
   constructor(private readonly init: ExchangeInit) {
     this.requestBytes = new BoundedBytes(init.maxBodyBytes);
     this.responseBytes = new BoundedBytes(init.maxBodyBytes);

@@ -11,6 +11,7 @@
 import { context } from '@opentelemetry/api';
 import { errorMonitor } from 'node:events';
 import * as http from 'node:http';
+import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { matchEndpoint, matchOrigin } from '../../graph/graph-endpoints';
 import { ChannelSubscriptions } from './channels';
 import { GraphExchange, isAbortError } from './graph-exchange';
@@ -31,12 +32,27 @@ function installPrototypeTaps(): void {
       if (enabledSources.size) {
         for (const source of enabledSources) {
           if (method === 'destroy') source.onDestroy(this, args[0]);
-          else source.onOutgoing(this, args);
+          else args = source.onOutgoing(this, args);
         }
       }
       return original.apply(this, args);
     };
   }
+}
+
+/**
+ * Rewrites a first chunk that is a whole JSON connect/accept body, when the headers can still follow
+ * (not sent yet, so a Content-Length can be corrected). Anything else is left exactly as it was.
+ */
+function withTraceContext(request: http.ClientRequest, args: unknown[]): unknown[] {
+  const [chunk, encoding] = args;
+  if (request.headersSent || (typeof chunk !== 'string' && !Buffer.isBuffer(chunk))) return args;
+  const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  const injected = bodyWithTraceContext(text);
+  if (injected === undefined) return args;
+  if (request.getHeader('content-length') !== undefined) request.setHeader('content-length', Buffer.byteLength(injected));
+  const replaced = typeof chunk === 'string' ? injected : Buffer.from(injected);
+  return [replaced, ...(typeof encoding === 'string' ? [encoding] : []), ...args.slice(typeof encoding === 'string' ? 2 : 1)];
 }
 
 export class NodeHttpSource {
@@ -62,20 +78,26 @@ export class NodeHttpSource {
     this.subscriptions.unsubscribe();
   }
 
-  /** Called from the prototype wrapper for each write()/end(); never throws. */
-  onOutgoing(request: http.ClientRequest, args: unknown[]): void {
+  /**
+   * Called from the prototype wrapper for each write()/end(); never throws. Returns the arguments to
+   * write: the app's own, unless trace-context injection (opt-in) rewrote the first chunk.
+   */
+  onOutgoing(request: http.ClientRequest, args: unknown[]): unknown[] {
     try {
       let exchange = this.exchanges.get(request);
-      if (exchange === undefined) {
+      const first = exchange === undefined;
+      if (first) {
         exchange = this.start(request);
         this.exchanges.set(request, exchange);
       }
-      if (exchange && typeof args[0] !== 'function') {
+      if (exchange && typeof args[0] !== 'function' && args[0] !== undefined) {
+        if (first && exchange.endpoint.edge === 'calls' && this.options.injectTraceContext()) args = withTraceContext(request, args);
         exchange.addRequestChunk(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);
       }
     } catch (err) {
       this.options.onError('node:http write', err);
     }
+    return args;
   }
 
   /**

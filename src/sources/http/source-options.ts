@@ -5,6 +5,8 @@ import type { GraphBase } from '../../graph/graph-endpoints';
 export interface HttpSourceOptions {
   bases(): readonly GraphBase[];
   maxBodyBytes(): number;
+  /** `traceContextInCallbackData`: add the trace's traceparent to connect/accept bodies that have no callback data. */
+  injectTraceContext(): boolean;
   emit: GraphOperationListener;
   /** Reports an internal failure (never thrown into the app). */
   onError(where: string, err: unknown): void;

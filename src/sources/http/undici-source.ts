@@ -9,6 +9,7 @@
  * Both are per-request and pass every byte on unchanged.
  */
 import { context } from '@opentelemetry/api';
+import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { matchEndpoint, matchOrigin } from '../../graph/graph-endpoints';
 import { ChannelSubscriptions } from './channels';
 import { GraphExchange, isAbortError } from './graph-exchange';
@@ -63,6 +64,7 @@ export class UndiciSource {
       onError: (err) => this.options.onError('undici exchange', err),
     });
     this.exchanges.set(request, exchange);
+    if (endpoint.edge === 'calls' && this.options.injectTraceContext()) injectTraceContext(request);
     tapRequestBody(request, exchange);
     tapResponseData(request, exchange);
   }
@@ -72,6 +74,21 @@ function originOf(origin: unknown): string | undefined {
   if (typeof origin === 'string') return origin.endsWith('/') ? origin.slice(0, -1) : origin;
   if (origin instanceof URL) return origin.origin;
   return undefined;
+}
+
+/**
+ * Opt-in trace-context injection for bodies undici holds as bytes (undici.request, Client, Pool).
+ * fetch turns every body into a stream before this point, so fetch bodies are left alone (apps using
+ * fetch can set the value with `callbackDataWithTraceContext()`). undici derives Content-Length from
+ * a byte body; an explicit one is kept in `contentLength` and corrected with it.
+ */
+function injectTraceContext(request: UndiciRequest & { contentLength?: unknown }): void {
+  const body = request.body;
+  if (!(body instanceof Uint8Array)) return;
+  const injected = bodyWithTraceContext(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  if (injected === undefined) return;
+  request.body = Buffer.from(injected);
+  if (typeof request.contentLength === 'number') request.contentLength = Buffer.byteLength(injected);
 }
 
 function tapRequestBody(request: UndiciRequest, exchange: GraphExchange): void {
