@@ -101,6 +101,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
       metrics: () => this._operationMetrics,
       config: () => this.getConfig(),
       calls: () => this.callLifecycle,
+      isEnabled: () => this.isEnabled(),
       diag: this._diag,
     });
     return this._sip;
@@ -123,7 +124,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   }
 
   private observeWebhookInContext(body: unknown): Context | undefined {
-    if (this.getConfig().enabled === false) return undefined;
+    if (!this.isEnabled()) return undefined;
     try {
       return this.callLifecycle.observeWebhook(body);
     } catch (err) {
@@ -154,7 +155,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   }
 
   private handleGraphOperation(event: GraphOperationEvent): void {
-    if (this.getConfig().enabled === false) return;
+    if (!this.isEnabled()) return;
     try {
       let callSpan: SpanContext | undefined;
       try {

@@ -18,6 +18,7 @@ export interface SipPipelineDeps {
   metrics(): OperationMetrics;
   config(): WhatsAppCallingInstrumentationConfig;
   calls(): CallLifecycle;
+  isEnabled(): boolean;
   diag: DiagLogger;
 }
 
@@ -44,7 +45,7 @@ export class SipPipeline {
 
   /** Feeds one SIP message from any source; never throws. */
   observe(o: SipObservation): void {
-    if (this.deps.config().enabled === false) return;
+    if (!this.deps.isEnabled()) return;
     try {
       this.tracker.observe(o);
     } catch (err) {
