@@ -1,0 +1,69 @@
+/**
+ * Real peers over real sockets: Kamailio plays Meta's TLS edge (407 digest, Meta's rejection texts),
+ * sipp plays Meta's media side (answers, then hangs up with x-wa-meta-* headers). The business app
+ * speaks SIP over node:tls; the socket tap turns what it sends and receives into spans and a call.
+ */
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startKamailio, SIP_PASSWORD } from './sip-peers/kamailio';
+import type { Kamailio } from './sip-peers/kamailio';
+import { startSippUas } from './sip-peers/sipp';
+import type { Sipp } from './sip-peers/sipp';
+import { placeCall } from './sip-peers/tls-uac';
+import { createHarness, eventually } from './helpers/otel-harness';
+
+const harness = createHarness({ callSettleMs: 0 });
+let kamailio: Kamailio;
+let sipp: Sipp;
+
+beforeAll(async () => {
+  sipp = await startSippUas('uas-answer-then-bye.xml');
+  kamailio = await startKamailio({ sippPort: sipp.port });
+  harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${kamailio.tlsPort}`], callSettleMs: 0 });
+});
+afterAll(async () => {
+  await kamailio?.stop();
+  await sipp?.stop();
+});
+beforeEach(() => harness.reset());
+
+const spans = (name: string) => harness.exporter.getFinishedSpans().filter((s) => s.name === name);
+
+describe('socket tap on node:tls to a SIP peer', () => {
+  it('traces a business-initiated call: 407 round, 200 from Meta, and Meta\'s BYE with the call id and duration', async () => {
+    const result = await placeCall({ port: kamailio.tlsPort, ca: kamailio.ca, to: '14085551234', password: SIP_PASSWORD, callId: 'it-call-1' });
+    expect(result.statuses).toEqual([407, 200]);
+    expect(result.byeFromMeta).toBeDefined();
+    const call = await eventually(() => spans('whatsapp call')[0]);
+    const [invite] = spans('whatsapp sip.invite');
+    expect(invite.kind).toBe(SpanKind.CLIENT);
+    expect(invite.attributes).toMatchObject({ 'sip.status_code': 200, 'sip.auth.challenged': true, 'sip.call_id': 'it-call-1', 'network.transport': 'tls' });
+    expect(spans('whatsapp sip.bye')[0].attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.duration': 7 });
+    expect(call.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.status': 'completed', 'whatsapp.signaling': 'sip', 'whatsapp.call.duration': 7 });
+    const exported = JSON.stringify(harness.exporter.getFinishedSpans().map((s) => [s.attributes, s.events, s.status]));
+    expect(exported).not.toMatch(/Digest|response=|SECRET|14085551234/);
+  });
+
+  it.each([
+    ['15550000403', 403, 'permission'],
+    ['15550002403', 403, 'daily_quota'],
+    ['15550000400', 400, 'configuration'],
+    ['15550000408', 408, 'media_timeout'],
+    ['15550000480', 480, 'recipient_unavailable'],
+    ['15550000486', 486, 'declined'],
+    ['15550000503', 503, 'server'],
+  ])("classifies Meta's answer to %s (%i) as %s", async (to, status, category) => {
+    const result = await placeCall({ port: kamailio.tlsPort, ca: kamailio.ca, to, password: SIP_PASSWORD, callId: `it-${to}` });
+    expect(result.statuses).toEqual([407, status]);
+    const invite = await eventually(() => spans('whatsapp sip.invite')[0]);
+    expect(invite.attributes).toMatchObject({ 'sip.status_code': status, 'whatsapp.error.category': category, 'error.type': String(status) });
+    expect(invite.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('reports a wrong SIP password as an auth failure', async () => {
+    const result = await placeCall({ port: kamailio.tlsPort, ca: kamailio.ca, to: '14085551234', password: 'wrong', callId: 'it-badpw' });
+    expect(result.statuses).toEqual([407, 407]);
+    const invite = await eventually(() => spans('whatsapp sip.invite')[0]);
+    expect(invite.attributes['whatsapp.error.category']).toBe('auth');
+  });
+});
