@@ -149,7 +149,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
         emit: (event) => this.handleGraphOperation(event),
         onError: (where, err) => this._diag.error(`internal error in ${where}`, err),
       };
-      this._sources = [new UndiciSource(options), new NodeHttpSource(options), this.sipPipeline.socketTap];
+      this._sources = [new UndiciSource(options), new NodeHttpSource(options), this.sipPipeline.socketTap, this.sipPipeline.hepSource];
     }
     return this._sources;
   }

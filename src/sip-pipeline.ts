@@ -3,11 +3,13 @@
  * transaction/dialog tracker → SIP operation spans + call signals for the shared call tracker.
  */
 import type { DiagLogger, Tracer } from '@opentelemetry/api';
+import * as net from 'node:net';
 import type { CallLifecycle } from './call-lifecycle';
 import type { SipObservation } from './sip/tracking/sip-observation';
 import { SipTransactionTracker } from './sip/tracking/sip-transaction-tracker';
 import { parseSipPeers, DEFAULT_SIP_PEERS } from './sources/sip/sip-peers';
 import type { SipPeer } from './sources/sip/sip-peers';
+import { HepReceiver } from './sources/sip/hep-receiver';
 import { SipSocketTap } from './sources/sip/socket-tap';
 import type { OperationMetrics } from './telemetry/operation-metrics';
 import { recordSipOperation } from './telemetry/sip-operation-span';
@@ -25,6 +27,10 @@ export interface SipPipelineDeps {
 export class SipPipeline {
   readonly tracker: SipTransactionTracker;
   readonly socketTap: SipSocketTap;
+  /** Starts/stops the HEP receiver with the instrumentation, when `hep` is configured. */
+  readonly hepSource = { enable: () => this.startHep(), disable: () => this.stopHep() };
+  hepReceiver?: HepReceiver;
+  private hepStarting?: Promise<void>;
   private peers: SipPeer[] = [];
   private peersSource?: readonly string[];
 
@@ -51,6 +57,34 @@ export class SipPipeline {
     } catch (err) {
       this.deps.diag.error('failed to observe a SIP message', err);
     }
+  }
+
+  /** Resolves once the HEP receiver listens (tests and the sidecar wait on it). */
+  hepReady(): Promise<void> {
+    return this.hepStarting ?? Promise.resolve();
+  }
+
+  private startHep(): void {
+    const config = this.deps.config().hep;
+    if (!config || this.hepReceiver) return;
+    const receiver = new HepReceiver(config, {
+      observe: (o) => this.observe(o),
+      metaAddresses: () =>
+        this.deps.config().hep?.metaAddresses ?? this.currentPeers().filter((p) => net.isIP(p.host)).map((p) => `${p.host}:${p.port}`),
+      onError: (where, err) => this.deps.diag.error(`internal error in ${where}`, err),
+    });
+    this.hepReceiver = receiver;
+    this.hepStarting = receiver.start().catch((err) => {
+      this.deps.diag.error('HEP receiver could not start', err);
+      this.hepReceiver = undefined;
+    });
+  }
+
+  private stopHep(): void {
+    const receiver = this.hepReceiver;
+    this.hepReceiver = undefined;
+    this.hepStarting = undefined;
+    if (receiver) void receiver.stop();
   }
 
   private currentPeers(): readonly SipPeer[] {

@@ -38,6 +38,8 @@ export interface WhatsAppCallingInstrumentationConfig extends InstrumentationCon
    * address). Default `['wa.meta.vc:5061']`.
    */
   sipPeers?: string[];
+  /** Receive HEPv3 copies of SIP traffic from an SBC (Kamailio, OpenSIPS, FreeSWITCH) on UDP and TCP. */
+  hep?: import('./sources/sip/hep-receiver').HepConfig;
   /** Called when a WhatsApp operation span is created; failures are caught and logged. */
   requestHook?: (span: Span, request: GraphRequestInfo) => void;
   /** Called before a WhatsApp operation span ends; failures are caught and logged. */

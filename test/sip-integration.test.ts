@@ -10,22 +10,51 @@ import type { Kamailio } from './sip-peers/kamailio';
 import { startSippUas } from './sip-peers/sipp';
 import type { Sipp } from './sip-peers/sipp';
 import { placeCall } from './sip-peers/tls-uac';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { WhatsAppCallingInstrumentation } from '../src';
 import { createHarness, eventually } from './helpers/otel-harness';
 
+/** Instance 1 taps the app's TLS socket; instance 2 only hears Kamailio's HEPv3 copies. */
 const harness = createHarness({ callSettleMs: 0 });
+const hepSpans = new InMemorySpanExporter();
+const hepOnly = new WhatsAppCallingInstrumentation({ enabled: false, sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: [] } });
+hepOnly.setTracerProvider(new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(hepSpans)] }));
 let kamailio: Kamailio;
 let sipp: Sipp;
 
 beforeAll(async () => {
+  hepOnly.enable();
+  await hepOnly.sipPipeline.hepReady();
   sipp = await startSippUas('uas-answer-then-bye.xml');
-  kamailio = await startKamailio({ sippPort: sipp.port });
+  kamailio = await startKamailio({ sippPort: sipp.port, hepPort: hepOnly.sipPipeline.hepReceiver!.addresses().udp });
   harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${kamailio.tlsPort}`], callSettleMs: 0 });
+  hepOnly.setConfig({ sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: [`127.0.0.1:${kamailio.tlsPort}`] } });
 });
 afterAll(async () => {
+  hepOnly.disable();
   await kamailio?.stop();
   await sipp?.stop();
 });
-beforeEach(() => harness.reset());
+beforeEach(() => {
+  harness.reset();
+  hepSpans.reset();
+});
+
+/** What both sources must agree on (timestamps, transports and peer ports aside). */
+const essence = (spans: ReadableSpan[]) =>
+  spans
+    .filter((s) => s.name.startsWith('whatsapp '))
+    .map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      status: s.status.code,
+      attributes: Object.fromEntries(
+        ['sip.method', 'sip.call_id', 'sip.status_code', 'sip.reason', 'whatsapp.call.id', 'whatsapp.call.direction', 'whatsapp.call.status', 'whatsapp.call.duration', 'whatsapp.error.category', 'error.type', 'sip.auth.challenged'].map((k) => [k, s.attributes[k]]),
+      ),
+    }))
+    .sort((a, b) => (a.name + a.attributes['sip.call_id'] < b.name + b.attributes['sip.call_id'] ? -1 : 1));
 
 const spans = (name: string) => harness.exporter.getFinishedSpans().filter((s) => s.name === name);
 
@@ -58,6 +87,16 @@ describe('socket tap on node:tls to a SIP peer', () => {
     const invite = await eventually(() => spans('whatsapp sip.invite')[0]);
     expect(invite.attributes).toMatchObject({ 'sip.status_code': status, 'whatsapp.error.category': category, 'error.type': String(status) });
     expect(invite.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('gives the same spans from the socket tap and from the HEP stream of the proxy', async () => {
+    await placeCall({ port: kamailio.tlsPort, ca: kamailio.ca, to: '14085551234', password: SIP_PASSWORD, callId: 'agree-ok' });
+    await placeCall({ port: kamailio.tlsPort, ca: kamailio.ca, to: '15550002403', password: SIP_PASSWORD, callId: 'agree-403' });
+    await eventually(() => hepSpans.getFinishedSpans().filter((s) => s.name === 'whatsapp call').length === 2);
+    const fromSocket = essence(harness.exporter.getFinishedSpans());
+    const fromHep = essence(hepSpans.getFinishedSpans());
+    expect(fromSocket.map((s) => s.name)).toEqual(['whatsapp call', 'whatsapp call', 'whatsapp sip.bye', 'whatsapp sip.invite', 'whatsapp sip.invite']);
+    expect(fromHep).toEqual(fromSocket);
   });
 
   it('reports a wrong SIP password as an auth failure', async () => {
