@@ -7,6 +7,9 @@ import type { ConsumerNumberMode, WhatsAppCallingInstrumentationConfig } from '.
  * - `OTEL_WHATSAPP_CONSUMER_NUMBERS`: `omit` | `hash` | `raw`
  * - `OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY`: HMAC key for `hash`
  * - `OTEL_WHATSAPP_MAX_BODY_BYTES`: body inspection limit
+ * - `OTEL_WHATSAPP_SIP_PEERS`: comma-separated `host:port` SIP peers for the socket tap
+ * - `OTEL_WHATSAPP_HEP_PORT` (enables the HEPv3 receiver), `OTEL_WHATSAPP_HEP_HOST`,
+ *   `OTEL_WHATSAPP_HEP_AUTH_KEY`, `OTEL_WHATSAPP_HEP_META_ADDRESSES` (comma-separated `ip[:port]`)
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCallingInstrumentationConfig {
   const config: WhatsAppCallingInstrumentationConfig = {};
@@ -17,6 +20,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCal
   if (env.OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY) config.consumerNumberHashKey = env.OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY;
   const max = Number(env.OTEL_WHATSAPP_MAX_BODY_BYTES);
   if (Number.isInteger(max) && max > 0) config.maxBodyBytes = max;
+  const peers = list(env.OTEL_WHATSAPP_SIP_PEERS);
+  if (peers.length) config.sipPeers = peers;
+  const hepPort = Number(env.OTEL_WHATSAPP_HEP_PORT);
+  if (env.OTEL_WHATSAPP_HEP_PORT !== undefined && Number.isInteger(hepPort) && hepPort >= 0 && hepPort < 65536) {
+    const meta = list(env.OTEL_WHATSAPP_HEP_META_ADDRESSES);
+    config.hep = {
+      port: hepPort,
+      ...(env.OTEL_WHATSAPP_HEP_HOST ? { host: env.OTEL_WHATSAPP_HEP_HOST } : {}),
+      ...(env.OTEL_WHATSAPP_HEP_AUTH_KEY ? { authKey: env.OTEL_WHATSAPP_HEP_AUTH_KEY } : {}),
+      ...(meta.length ? { metaAddresses: meta } : {}),
+    };
+  }
   return config;
 }
 

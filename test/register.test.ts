@@ -4,44 +4,28 @@
  * span and our span land in the same trace, and an env variable turns the undici companion off.
  */
 import { spawn } from 'node:child_process';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../sandbox';
 import type { Sandbox } from '../sandbox';
-
-interface OtlpSpan {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
+import { otlpAttr, startOtlpCollector } from './helpers/otlp-collector';
+import type { OtlpCollector, OtlpSpan } from './helpers/otlp-collector';
 
 const ROOT = path.resolve(__dirname, '..');
 let sandbox: Sandbox;
-let collector: http.Server;
+let collector: OtlpCollector;
 let collectorUrl: string;
-const received: OtlpSpan[] = [];
+let received: OtlpSpan[];
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  collector = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        for (const rs of JSON.parse(body).resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) received.push(...ss.spans);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
-  collectorUrl = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+  collector = await startOtlpCollector();
+  collectorUrl = collector.url;
+  received = collector.spans;
 });
 afterAll(async () => {
   await sandbox.close();
-  await new Promise((r) => collector.close(r));
+  await collector.close();
 });
 
 function runApp(extraEnv: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -70,10 +54,7 @@ function runApp(extraEnv: Record<string, string>): Promise<{ code: number | null
   });
 }
 
-const attr = (s: OtlpSpan, key: string) => {
-  const v = s.attributes.find((a) => a.key === key)?.value;
-  return v ? Object.values(v)[0] : undefined;
-};
+const attr = otlpAttr;
 
 describe('register entry', () => {
   it('exports our span and the undici HTTP span in the same trace as the app span', async () => {

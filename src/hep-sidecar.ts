@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * `whatsapp-calling-hep-sidecar`: a collector process beside an SBC. Receives the SBC's HEPv3 copies
+ * of SIP traffic and exports WhatsApp SIP spans and metrics through the OpenTelemetry Node SDK,
+ * configured by the standard `OTEL_*` variables and `OTEL_WHATSAPP_HEP_*` (port default 9060).
+ * Unlike the in-app register entry, this is its own process: it handles SIGTERM/SIGINT by flushing.
+ */
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { configFromEnv } from './config-from-env';
+import { WhatsAppCallingInstrumentation } from './instrumentation';
+
+const config = configFromEnv({ OTEL_WHATSAPP_HEP_PORT: '9060', ...process.env });
+const instrumentation = new WhatsAppCallingInstrumentation({ ...config, sipPeers: config.sipPeers ?? [] });
+const sdk = new NodeSDK({ instrumentations: [instrumentation] });
+sdk.start();
+const keepAlive = setInterval(() => undefined, 1 << 30);
+
+void instrumentation.sipPipeline.hepReady().then(() => {
+  const a = instrumentation.sipPipeline.hepReceiver?.addresses();
+  if (a) process.stdout.write(`whatsapp-calling-hep-sidecar listening on udp/${a.udp} tcp/${a.tcp}\n`);
+  else {
+    clearInterval(keepAlive);
+    process.exitCode = 1;
+  }
+});
+
+const stop = () => {
+  clearInterval(keepAlive);
+  instrumentation.disable();
+  sdk.shutdown().finally(() => process.exit());
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
