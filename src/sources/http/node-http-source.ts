@@ -8,13 +8,13 @@
  * the response headers; we then wrap that response object's own `emit` to copy `'data'` chunks the
  * app consumes, without adding listeners or changing its flowing state.
  */
-import { context } from '@opentelemetry/api';
 import { errorMonitor } from 'node:events';
 import * as http from 'node:http';
 import { bodyWithTraceContext } from '../../graph/callback-injection';
-import { matchEndpoint, matchOrigin } from '../../graph/graph-endpoints';
 import { ChannelSubscriptions } from './channels';
-import { GraphExchange, isAbortError } from './graph-exchange';
+import { isAbortError } from './graph-exchange';
+import type { GraphExchange } from './graph-exchange';
+import { openExchange } from './open-exchange';
 import type { HttpSourceOptions } from './source-options';
 
 type Writer = (this: http.ClientRequest, ...args: unknown[]) => unknown;
@@ -111,21 +111,8 @@ export class NodeHttpSource {
 
   private start(request: http.ClientRequest): GraphExchange | null {
     const host = request.getHeader('host') ?? request.host;
-    const origin = `${request.protocol}//${String(host)}`;
-    const base = matchOrigin(this.options.bases(), origin);
-    if (!base) return null;
-    const endpoint = matchEndpoint(base, request.method, request.path);
-    if (!endpoint) return null;
-    const exchange = new GraphExchange({
-      base,
-      endpoint,
-      method: request.method,
-      url: origin + request.path,
-      parentContext: context.active(),
-      maxBodyBytes: this.options.maxBodyBytes(),
-      emit: this.options.emit,
-      onError: (err) => this.options.onError('node:http exchange', err),
-    });
+    const exchange = openExchange(this.options, `${request.protocol}//${String(host)}`, request.method, request.path, 'node:http');
+    if (!exchange) return null;
     // errorMonitor observes 'error' without counting as a handler, so unhandled errors stay unhandled.
     request.on(errorMonitor, (err: unknown) => exchange.fail(err, exchange.cancelledByApp || isAbortError(err)));
     request.once('close', () => {

@@ -8,11 +8,11 @@
  * (2) wrap that request object's own `onData`, which undici 5–7 calls with each response chunk.
  * Both are per-request and pass every byte on unchanged.
  */
-import { context } from '@opentelemetry/api';
 import { bodyWithTraceContext } from '../../graph/callback-injection';
-import { matchEndpoint, matchOrigin } from '../../graph/graph-endpoints';
 import { ChannelSubscriptions } from './channels';
-import { GraphExchange, isAbortError } from './graph-exchange';
+import { isAbortError } from './graph-exchange';
+import type { GraphExchange } from './graph-exchange';
+import { openExchange } from './open-exchange';
 import type { HttpSourceOptions } from './source-options';
 
 interface UndiciRequest {
@@ -49,22 +49,10 @@ export class UndiciSource {
   private onCreate(request: UndiciRequest): void {
     const origin = originOf(request.origin);
     if (origin === undefined || typeof request.path !== 'string' || typeof request.method !== 'string') return;
-    const base = matchOrigin(this.options.bases(), origin);
-    if (!base) return;
-    const endpoint = matchEndpoint(base, request.method, request.path);
-    if (!endpoint) return;
-    const exchange = new GraphExchange({
-      base,
-      endpoint,
-      method: request.method,
-      url: origin + request.path,
-      parentContext: context.active(),
-      maxBodyBytes: this.options.maxBodyBytes(),
-      emit: this.options.emit,
-      onError: (err) => this.options.onError('undici exchange', err),
-    });
+    const exchange = openExchange(this.options, origin, request.method, request.path, 'undici');
+    if (!exchange) return;
     this.exchanges.set(request, exchange);
-    if (endpoint.edge === 'calls' && this.options.injectTraceContext()) injectTraceContext(request);
+    if (exchange.endpoint.edge === 'calls' && this.options.injectTraceContext()) injectTraceContext(request);
     tapRequestBody(request, exchange);
     tapResponseData(request, exchange);
   }
