@@ -4,7 +4,8 @@
  * no module, so it works whatever order the app imports its HTTP client in.
  */
 import type { Context, SpanContext } from '@opentelemetry/api';
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
+import { patchDrachtioAgent, patchSipPackage, unpatchDrachtioAgent, unpatchSipPackage } from './sources/sip/library-taps';
 import { CallLifecycle } from './call-lifecycle';
 import { SipPipeline } from './sip-pipeline';
 import type { GraphOperationEvent, GraphOperationListener } from './events/graph-operation';
@@ -43,8 +44,28 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
-  protected override init(): undefined {
-    return undefined;
+  /**
+   * HTTP is observed without patching (channels and a prototype tap); only the SIP libraries are
+   * patched when they are loaded: `sip` and `drachtio-srf`'s agent.
+   */
+  protected override init(): InstrumentationNodeModuleDefinition[] {
+    const deps = () => this.sipPipeline.libraryDeps;
+    return [
+      new InstrumentationNodeModuleDefinition('sip', ['>=0.0.6 <1'], (mod) => patchSipPackage(mod, deps()), (mod) => unpatchSipPackage(mod)),
+      new InstrumentationNodeModuleDefinition('drachtio-srf', ['>=4 <6'], undefined, undefined, [
+        new InstrumentationNodeModuleFile('drachtio-srf/lib/drachtio-agent.js', ['>=4 <6'], (Agent) => patchDrachtioAgent(Agent, deps()), (Agent) => unpatchDrachtioAgent(Agent)),
+      ]),
+    ];
+  }
+
+  /** Patches a `sip` module object you loaded yourself (e.g. before the SDK started, or from ESM). */
+  patchSipModule<T>(sipModule: T): T {
+    return patchSipPackage(sipModule as never, this.sipPipeline.libraryDeps) as T;
+  }
+
+  /** Patches drachtio-srf's `DrachtioAgent` class (`require('drachtio-srf/lib/drachtio-agent')`) yourself. */
+  patchDrachtioAgent<T>(agentClass: T): T {
+    return patchDrachtioAgent(agentClass as never, this.sipPipeline.libraryDeps) as T;
   }
 
   override setConfig(config: WhatsAppCallingInstrumentationConfig = {}): void {

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import type { CallLifecycle } from './call-lifecycle';
 import type { SipObservation } from './sip/tracking/sip-observation';
 import { SipTransactionTracker } from './sip/tracking/sip-transaction-tracker';
-import { parseSipPeers, DEFAULT_SIP_PEERS } from './sources/sip/sip-peers';
+import { matchesPeer, parseSipPeers, DEFAULT_SIP_PEERS } from './sources/sip/sip-peers';
 import type { SipPeer } from './sources/sip/sip-peers';
 import { HepReceiver } from './sources/sip/hep-receiver';
 import { SipSocketTap } from './sources/sip/socket-tap';
@@ -58,6 +58,28 @@ export class SipPipeline {
       this.deps.diag.error('failed to observe a SIP message', err);
     }
   }
+
+  /** Addresses learned to be Meta's (a name peer resolved by a SIP library); bounded. */
+  private readonly learnedMeta = new Set<string>();
+
+  /** For library taps: is `address:port` Meta's side (a configured peer, a HEP Meta address, or learned)? */
+  readonly libraryDeps = {
+    observe: (o: SipObservation) => this.observe(o),
+    onError: (where: string, err: unknown) => this.deps.diag.error(`internal error in ${where}`, err),
+    isMetaPeer: (address: string | undefined, port: number | undefined, requestHost?: string): boolean => {
+      if (!address || port === undefined) return false;
+      const key = `${address}:${port}`;
+      const peers = this.currentPeers();
+      if (matchesPeer(peers, address, port) || this.learnedMeta.has(key)) return true;
+      if (this.deps.config().hep?.metaAddresses?.some((m) => m === address || m === key)) return true;
+      if (requestHost && peers.some((p) => p.host === requestHost.toLowerCase())) {
+        if (this.learnedMeta.size >= 256) this.learnedMeta.clear();
+        this.learnedMeta.add(key);
+        return true;
+      }
+      return false;
+    },
+  };
 
   /** Resolves once the HEP receiver listens (tests and the sidecar wait on it). */
   hepReady(): Promise<void> {

@@ -1,6 +1,12 @@
 #!KAMAILIO
-# Plays Meta's SIP edge for acceptance: TLS listener, 407 digest challenge (realm wa.meta.vc),
-# Meta's rejection texts by request user, forwards the rest to a sipp UAS, HEPv3 copies to a collector.
+# Plays Meta's SIP edge (wa.meta.vc) for tests. Adapted from shared/reference/sip/kamailio.cfg.tpl.
+#  - business -> Meta (TLS listener): 407 digest challenge (realm wa.meta.vc), Meta's rejection texts chosen
+#    by the request user (generated from META_REJECTIONS in kamailio.ts), 404 for an IP in the request URI,
+#    every other INVITE record-routed to the sipp UAS over UDP.
+#  - Meta -> business (initial requests arriving on the UDP listener, from a sipp UAC): record-routed to the
+#    request URI as given (e.g. sip:+1555...@127.0.0.1:PORT;transport=tls), unchallenged.
+#  - siptrace: HEPv3 copies of every transaction to the HEP port when tracing is on.
+# Placeholders (see kamailio.ts): DIR TLS_PORT UDP_PORT SIPP_PORT HEP_PORT TRACE_ON MPATH SIP_PASSWORD REJECTIONS, each between at-signs.
 debug=1
 log_stderror=yes
 fork=yes
@@ -8,10 +14,14 @@ children=2
 tcp_children=2
 enable_tls=yes
 auto_aliases=no
+dns=no
+rev_dns=no
 listen=tls:127.0.0.1:@TLS_PORT@
 listen=udp:127.0.0.1:@UDP_PORT@
 alias="wa.meta.vc"
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+server_header="User-Agent: Facebook SipGateway"
+user_agent_header="User-Agent: Facebook SipGateway"
+@MPATH@
 loadmodule "tm.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -19,7 +29,6 @@ loadmodule "pv.so"
 loadmodule "maxfwd.so"
 loadmodule "textops.so"
 loadmodule "siputils.so"
-loadmodule "sanity.so"
 loadmodule "xlog.so"
 loadmodule "auth.so"
 loadmodule "tls.so"
@@ -44,31 +53,23 @@ request_route {
 	}
 	if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
 	if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+	if (proto == UDP) {
+		# Meta's inside (a sipp UAC) calling the business: relay to the request URI.
+		record_route();
+		t_relay();
+		exit;
+	}
 	if (is_method("REGISTER")) { sl_send_reply("403", "Forbidden"); exit; }
 	if (is_method("INVITE")) {
 		if ($rd =~ "^[0-9.]+$") { sl_send_reply("404", "Not found"); exit; }
-		$avp(pw) = "acceptance-sip-password";
+		$avp(pw) = "@SIP_PASSWORD@";
 		if (!pv_proxy_authenticate("wa.meta.vc", "$avp(pw)", "0")) {
 			xlog("L_NOTICE", "auth rc=$rc for $ci\n");
 			proxy_challenge("wa.meta.vc", "1");
 			exit;
 		}
 		consume_credentials();
-		if ($rU =~ "5550000403$") {
-			append_to_reply("Warning: 399 wa.meta.vc \"No Approved Call Permission Found: No approved call permission from the recipient\"\r\n");
-			sl_send_reply("403", "No Approved Call Permission Found: No approved call permission from the recipient");
-			exit;
-		}
-		if ($rU =~ "5550002403$") {
-			append_to_reply("Warning: 399 wa.meta.vc \"Business Initiated Connected Call Per Day Limit Hit\"\r\n");
-			sl_send_reply("403", "Business Initiated Connected Call Per Day Limit Hit");
-			exit;
-		}
-		if ($rU =~ "5550000400$") { sl_send_reply("400", "Asset not found, invalid business phone number"); exit; }
-		if ($rU =~ "5550000408$") { sl_send_reply("408", "RTP Timeout"); exit; }
-		if ($rU =~ "5550000480$") { sl_send_reply("480", "Temporarily Unavailable"); exit; }
-		if ($rU =~ "5550000486$") { sl_send_reply("486", "User declined the call"); exit; }
-		if ($rU =~ "5550000503$") { sl_send_reply("503", "Service Unavailable"); exit; }
+@REJECTIONS@
 		record_route();
 		$du = "sip:127.0.0.1:@SIPP_PORT@;transport=udp";
 		t_relay();
