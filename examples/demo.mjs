@@ -18,7 +18,7 @@ const sdk = new NodeSDK({
   serviceName: 'demo-contact-centre',
   spanProcessors: [new SimpleSpanProcessor(spans)],
   metricReaders: [prometheus],
-  instrumentations: [new WhatsAppCallingInstrumentation({ graphApiBaseUrls: [sandbox.url] })],
+  instrumentations: [new WhatsAppCallingInstrumentation({ graphApiBaseUrls: [sandbox.url], concurrentCallLimit: 2 })],
 });
 sdk.start();
 
@@ -54,8 +54,9 @@ for (const s of spans.getFinishedSpans().filter((s) => s.name.startsWith('whatsa
 
 const { resourceMetrics } = await prometheus.collect();
 const text = new (await import('@opentelemetry/exporter-prometheus')).PrometheusSerializer().serialize(resourceMetrics);
-console.log('\nMetrics (Prometheus exposition, WhatsApp series):');
-for (const line of text.split('\n')) if (line.startsWith('whatsapp_')) console.log('  ' + line);
+console.log('\nMetrics (Prometheus exposition, WhatsApp series; histogram buckets left out):');
+const short = (line) => line.replace(/,?otel_scope_(name|version)="[^"]*"/g, '').replace('{,', '{');
+for (const line of text.split('\n')) if (line.startsWith('whatsapp_') && !line.includes('_bucket{')) console.log('  ' + short(line));
 
 await sdk.shutdown();
 await sandbox.close();
