@@ -1,109 +1,255 @@
 /**
- * Splits a TCP/TLS byte stream into SIP messages (RFC 3261 §18.3): header block up to CRLFCRLF, then
- * exactly Content-Length bytes. Skips RFC 5626 keep-alives (CRLFCRLF ping, CRLF pong) between
- * messages. Memory is bounded: when the buffer would exceed `maxBufferBytes` (a header block that never
- * ends, a huge Content-Length) the bytes are dropped and the framer resynchronises at the next line
- * that starts like a SIP message. Never throws.
+ * Splits a TCP/TLS byte stream into SIP messages (RFC 3261 §18.3): a header block up to CRLFCRLF,
+ * then exactly Content-Length bytes (a missing Content-Length means 0 on a stream). RFC 5626
+ * keep-alives between messages (CRLFCRLF ping, CRLF pong) are skipped.
+ *
+ * Memory is bounded: the framer never holds more than `maxBufferBytes`. A header block that never
+ * ends within the bound is dropped and the framer resynchronises at the next line that looks like a
+ * SIP start line; so does anything that is not a start line where a message should begin. A message
+ * whose Content-Length can't fit is dropped: its body bytes are counted off as they pass, never
+ * buffered, then framing resumes (resynchronising if what follows is not a start line). `overflowed`
+ * records that bytes were dropped for the bound. Never throws. Messages are returned as copies, in order.
  */
+import { MAX_HEADER_BYTES } from './parse-sip-message';
+import { isStartLine, MAX_START_LINE } from './start-line';
+
+const DEFAULT_MAX_BUFFER = 256 * 1024;
+const MIN_MAX_BUFFER = 64;
+const INITIAL_CAPACITY = 4 * 1024;
+/** An idle framer keeps at most this much capacity (many connections, mostly idle). */
+const IDLE_CAPACITY = 16 * 1024;
+const CR = 13;
+const LF = 10;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const START = /^(?:[A-Z]{3,16} \S+ SIP\/2\.0|SIP\/2\.0 \d{3})/;
-const START_ANYWHERE = /\r\n(?=(?:[A-Z]{3,16} \S+ SIP\/2\.0|SIP\/2\.0 \d{3}))/;
+const EMPTY = Buffer.alloc(0);
+const CONTENT_LENGTH = /\n(?:content-length|l)[ \t]*:[ \t]*(?:\r?\n[ \t]+)?(\d+)[ \t]*(?:\r|$)/i;
+
+export interface SipStreamFramerOptions {
+  /** Upper bound on buffered bytes (default 256 KiB). */
+  maxBufferBytes?: number;
+}
 
 export class SipStreamFramer {
-  private buffer: Buffer = Buffer.alloc(0);
-  private skip = 0;
-  private resync = false;
-  overflowed = false;
   readonly maxBufferBytes: number;
+  private buf: Buffer = EMPTY;
+  private len = 0;
+  /** Where to resume the CRLFCRLF search for the message starting at offset 0. */
+  private scanFrom = 0;
+  /** The bytes at offset 0 begin with a start line already checked. */
+  private startChecked = false;
+  /** Length of the message at offset 0 once its header block is complete, else -1. */
+  private expected = -1;
+  private resyncing = false;
+  /** While resynchronising: dropping the rest of a line too long to be a start line. */
+  private discardingLine = false;
+  private dropped = 0;
+  /** Body bytes of a dropped oversized message still to let pass. */
+  private skip = 0;
+  private readonly headLimit: number;
+  private readonly lineLimit: number;
 
-  constructor(opts: { maxBufferBytes?: number } = {}) {
-    this.maxBufferBytes = opts.maxBufferBytes ?? 256 * 1024;
+  constructor(opts: SipStreamFramerOptions = {}) {
+    const max = opts?.maxBufferBytes;
+    this.maxBufferBytes = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.max(MIN_MAX_BUFFER, Math.floor(max)) : DEFAULT_MAX_BUFFER;
+    this.headLimit = Math.min(this.maxBufferBytes, MAX_HEADER_BYTES + CRLFCRLF.length);
+    this.lineLimit = Math.min(MAX_START_LINE, Math.floor(this.maxBufferBytes / 2));
+  }
+
+  /** True once bytes have been dropped (for the bound, or not SIP) until reset(). */
+  get overflowed(): boolean {
+    return this.dropped > 0;
+  }
+
+  /** Bytes dropped so far (oversized messages, bytes that were not SIP); keep-alives not counted. */
+  get droppedBytes(): number {
+    return this.dropped;
   }
 
   /** Bytes held right now (always ≤ maxBufferBytes). */
   get bufferedBytes(): number {
-    return this.buffer.length;
+    return this.len;
+  }
+
+  /** Bytes allocated for the buffer (always ≤ maxBufferBytes). */
+  get capacityBytes(): number {
+    return this.buf.length;
   }
 
   reset(): void {
-    this.buffer = Buffer.alloc(0);
+    this.buf = EMPTY;
+    this.len = 0;
+    this.scanFrom = 0;
+    this.startChecked = false;
+    this.expected = -1;
+    this.resyncing = false;
+    this.discardingLine = false;
+    this.dropped = 0;
     this.skip = 0;
-    this.resync = false;
   }
 
+  /** Feeds bytes; returns the messages completed by them, in order. */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     try {
-      this.feed(chunk, out);
+      if (!(chunk instanceof Uint8Array)) return out;
+      for (let pos = 0; pos < chunk.length; ) {
+        if (this.skip > 0) {
+          const n = Math.min(this.skip, chunk.length - pos);
+          this.skip -= n;
+          this.dropped += n;
+          pos += n;
+          continue;
+        }
+        let room = this.maxBufferBytes - this.len;
+        if (room === 0) {
+          this.consume(this.overflow(0, this.len)); // unreachable (drain frees a full buffer); stay safe
+          room = this.maxBufferBytes;
+        }
+        const n = Math.min(room, chunk.length - pos);
+        this.append(chunk, pos, n);
+        pos += n;
+        this.drain(out);
+      }
     } catch {
       this.reset();
     }
     return out;
   }
 
-  private feed(chunk: Buffer, out: Buffer[]): void {
-    let data = chunk;
-    if (this.skip > 0) {
-      // Dropping the rest of an oversized body.
-      const n = Math.min(this.skip, data.length);
-      this.skip -= n;
-      data = data.subarray(n);
+  private append(chunk: Uint8Array, pos: number, n: number): void {
+    const need = this.len + n;
+    if (need > this.buf.length) {
+      const cap = Math.min(this.maxBufferBytes, Math.max(need, this.buf.length * 2, INITIAL_CAPACITY));
+      const next = Buffer.allocUnsafe(cap);
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
     }
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : Buffer.from(data);
+    this.buf.set(chunk.subarray(pos, pos + n), this.len);
+    this.len = need;
+  }
+
+  /** Emits every complete message in the buffer, then moves the unconsumed tail to the front. */
+  private drain(out: Buffer[]): void {
+    let off = 0;
     for (;;) {
-      if (this.resync && !this.resynchronise()) return this.bound();
-      // Keep-alive CRLFs between messages.
-      let i = 0;
-      while (i < this.buffer.length && (this.buffer[i] === 13 || this.buffer[i] === 10)) i++;
-      if (i) this.buffer = this.buffer.subarray(i);
-      if (!this.buffer.length) return;
-      const headEnd = this.buffer.indexOf(CRLFCRLF);
-      if (headEnd === -1) return this.bound();
-      const head = this.buffer.subarray(0, headEnd).toString('latin1');
-      if (!START.test(head)) {
-        this.resync = true;
-        this.buffer = this.buffer.subarray(1);
+      if (this.resyncing) {
+        const from = off;
+        off = this.resync(off);
+        this.dropped += off - from;
+        if (this.resyncing) break;
+      }
+      if (!this.startChecked) {
+        while (off < this.len && (this.buf[off] === CR || this.buf[off] === LF)) off++; // keep-alives
+        if (off === this.len) break;
+        const eol = this.indexOf(LF, off);
+        if (eol === -1) {
+          if (this.len - off <= this.lineLimit) break;
+          this.resyncing = true; // too long for a start line
+          continue;
+        }
+        if (!isStartLine(this.line(off, eol))) {
+          this.resyncing = true; // garbage where a message should begin
+          continue;
+        }
+        this.startChecked = true;
+        this.expected = -1;
+        this.scanFrom = off;
+      }
+      if (this.expected >= 0) {
+        if (this.len - off < this.expected) break;
+        out.push(Buffer.from(this.buf.subarray(off, off + this.expected)));
+        off += this.expected;
+        this.startChecked = false;
         continue;
       }
-      const m = /(?:^|\r\n)(?:content-length|l)[ \t]*:[ \t]*(\d{1,10})[ \t]*(?=\r\n|$)/i.exec(head);
-      const length = m ? Number(m[1]) : 0;
-      const total = headEnd + 4 + length;
+      const headEnd = this.indexOf(CRLFCRLF, Math.max(off, this.scanFrom));
+      if (headEnd === -1) {
+        this.scanFrom = Math.max(off, this.len - 3);
+        if (this.len - off >= this.headLimit) off = this.overflow(off, this.len);
+        else break;
+        continue;
+      }
+      const bodyStart = headEnd + CRLFCRLF.length;
+      const bodyLength = this.contentLength(off, headEnd);
+      const total = bodyStart - off + bodyLength;
+      if (bodyStart - off > this.headLimit || !Number.isSafeInteger(total)) {
+        off = this.overflow(off, bodyStart);
+        continue;
+      }
       if (total > this.maxBufferBytes) {
-        this.overflowed = true;
-        const have = this.buffer.length - (headEnd + 4);
-        this.skip = Math.max(0, length - have);
-        this.buffer = this.buffer.subarray(Math.min(this.buffer.length, total));
+        // Too big to hold: let the body pass unbuffered, frame again after it.
+        this.startChecked = false;
+        const have = Math.min(this.len - bodyStart, bodyLength);
+        this.skip = bodyLength - have;
+        this.dropped += bodyStart + have - off;
+        off = bodyStart + have;
         continue;
       }
-      if (this.buffer.length < total) return;
-      out.push(Buffer.from(this.buffer.subarray(0, total)));
-      this.buffer = this.buffer.subarray(total);
+      this.expected = total;
+    }
+    this.consume(off);
+  }
+
+  /** Drops lines until one looks like a start line; returns the new offset. */
+  private resync(off: number): number {
+    for (;;) {
+      const eol = this.indexOf(LF, off);
+      if (this.discardingLine) {
+        if (eol === -1) return this.len;
+        this.discardingLine = false;
+        off = eol + 1;
+        continue;
+      }
+      if (eol === -1) {
+        if (this.len - off > this.lineLimit) {
+          this.discardingLine = true;
+          return this.len;
+        }
+        return off;
+      }
+      if (eol - off <= this.lineLimit + 1 && isStartLine(this.line(off, eol))) {
+        this.resyncing = false;
+        return off;
+      }
+      off = eol + 1;
     }
   }
 
-  /** Drops bytes up to the next line that looks like a start line; false if none yet. */
-  private resynchronise(): boolean {
-    const text = this.buffer.toString('latin1');
-    if (START.test(text)) {
-      this.resync = false;
-      return true;
-    }
-    const m = START_ANYWHERE.exec(text);
-    if (!m) {
-      // Keep a short tail: a start line may be split across reads.
-      this.buffer = this.buffer.subarray(Math.max(0, this.buffer.length - 64));
-      return false;
-    }
-    this.buffer = this.buffer.subarray(m.index + 2);
-    this.resync = false;
-    return true;
+  /** Drops everything up to `to` (the message that can't fit) and resynchronises after it. */
+  private overflow(off: number, to: number): number {
+    this.dropped += to - off;
+    this.resyncing = true;
+    this.startChecked = false;
+    // Mid-line if the last dropped byte doesn't end a line: drop the rest of that line too.
+    this.discardingLine = to > 0 && to <= this.len && this.buf[to - 1] !== LF;
+    return to;
   }
 
-  private bound(): void {
-    if (this.buffer.length > this.maxBufferBytes) {
-      this.overflowed = true;
-      this.buffer = Buffer.alloc(0);
-      this.resync = true;
-    }
+  private consume(off: number): void {
+    if (off === 0) return;
+    const rest = this.len - off;
+    if (rest === 0 && this.buf.length > IDLE_CAPACITY) this.buf = EMPTY;
+    else if (rest > 0) this.buf.copy(this.buf, 0, off, this.len);
+    this.len = rest;
+    this.scanFrom = Math.max(0, this.scanFrom - off);
+  }
+
+  /** Content-Length of the head in [off, headEnd); 0 when absent or unreadable (the next start line resyncs). */
+  private contentLength(off: number, headEnd: number): number {
+    const head = this.buf.toString('latin1', off, headEnd);
+    const m = CONTENT_LENGTH.exec(head);
+    if (!m) return 0;
+    return m[1].length > 15 ? Number.POSITIVE_INFINITY : Number(m[1]);
+  }
+
+  private indexOf(needle: number | Buffer, from: number): number {
+    if (from >= this.len) return -1;
+    return this.buf.subarray(0, this.len).indexOf(needle, from);
+  }
+
+  /** The line [off, eol) as latin1 text without its CR. */
+  private line(off: number, eol: number): string {
+    const end = eol > off && this.buf[eol - 1] === CR ? eol - 1 : eol;
+    return this.buf.toString('latin1', off, end);
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * Splits HEP over TCP into packets: they come back to back, each framed by its u16 total length.
+ * Bounded: never holds more than `maxBufferBytes`. After garbage (or a `HEP3` whose chunk headers
+ * don't tile its declared length) it resynchronises at the next `HEP3` magic. Never throws; packets
+ * are returned as copies, in order, not yet decoded (see decodeHep3).
+ */
+import { checkHep3Chunks, HEP3_CHUNK_HEADER, HEP3_HEADER, HEP3_MAGIC } from './hep3-format';
+
+const DEFAULT_MAX_BUFFER = 256 * 1024;
+const MIN_MAX_BUFFER = 64;
+const INITIAL_CAPACITY = 4 * 1024;
+const IDLE_CAPACITY = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export interface Hep3StreamFramerOptions {
+  /** Upper bound on buffered bytes (default 256 KiB; a HEP packet is at most 64 KiB). */
+  maxBufferBytes?: number;
+}
+
+export class Hep3StreamFramer {
+  readonly maxBufferBytes: number;
+  private buf: Buffer = EMPTY;
+  private len = 0;
+  private dropped = 0;
+
+  /** Options, or the bound in bytes as a number. */
+  constructor(opts: Hep3StreamFramerOptions | number = {}) {
+    const max = typeof opts === 'number' ? opts : opts?.maxBufferBytes;
+    this.maxBufferBytes = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.max(MIN_MAX_BUFFER, Math.floor(max)) : DEFAULT_MAX_BUFFER;
+  }
+
+  /** Bytes held right now (always ≤ maxBufferBytes). */
+  get bufferedBytes(): number {
+    return this.len;
+  }
+
+  /** Bytes allocated for the buffer (always ≤ maxBufferBytes). */
+  get capacityBytes(): number {
+    return this.buf.length;
+  }
+
+  /** Bytes dropped so far (garbage, malformed or oversized packets). */
+  get droppedBytes(): number {
+    return this.dropped;
+  }
+
+  get overflowed(): boolean {
+    return this.dropped > 0;
+  }
+
+  reset(): void {
+    this.buf = EMPTY;
+    this.len = 0;
+    this.dropped = 0;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    try {
+      if (!(chunk instanceof Uint8Array)) return out;
+      for (let pos = 0; pos < chunk.length; ) {
+        if (this.len === this.maxBufferBytes) this.consume(this.len, true); // unreachable; stay safe
+        const n = Math.min(this.maxBufferBytes - this.len, chunk.length - pos);
+        this.append(chunk, pos, n);
+        pos += n;
+        this.drain(out);
+      }
+    } catch {
+      this.reset();
+    }
+    return out;
+  }
+
+  private append(chunk: Uint8Array, pos: number, n: number): void {
+    const need = this.len + n;
+    if (need > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.min(this.maxBufferBytes, Math.max(need, this.buf.length * 2, INITIAL_CAPACITY)));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    this.buf.set(chunk.subarray(pos, pos + n), this.len);
+    this.len = need;
+  }
+
+  private drain(out: Buffer[]): void {
+    const view = this.buf.subarray(0, this.len);
+    let off = 0;
+    for (;;) {
+      const at = view.indexOf(HEP3_MAGIC, off);
+      if (at === -1) {
+        // Keep a tail that may be the start of a magic split across reads.
+        this.dropped += Math.max(0, this.len - magicPrefixLength(view) - off);
+        off = Math.max(off, this.len - magicPrefixLength(view));
+        break;
+      }
+      this.dropped += at - off;
+      off = at;
+      if (this.len - off < HEP3_HEADER) break;
+      const total = view.readUInt16BE(off + 4);
+      const fits = total >= HEP3_HEADER + HEP3_CHUNK_HEADER && total <= this.maxBufferBytes;
+      const state = fits ? checkHep3Chunks(view, off + HEP3_HEADER, off + total, this.len) : 'bad';
+      if (state === 'bad') {
+        off += 1; // not a packet start: look for the next magic
+        this.dropped += 1;
+        continue;
+      }
+      if (state === 'partial' || this.len - off < total) break;
+      out.push(Buffer.from(view.subarray(off, off + total)));
+      off += total;
+    }
+    this.consume(off, false);
+  }
+
+  private consume(off: number, dropping: boolean): void {
+    if (off === 0) return;
+    if (dropping) this.dropped += off;
+    const rest = this.len - off;
+    if (rest === 0 && this.buf.length > IDLE_CAPACITY) this.buf = EMPTY;
+    else if (rest > 0) this.buf.copy(this.buf, 0, off, this.len);
+    this.len = rest;
+  }
+}
+
+/** Length of the longest suffix of `b` that is a proper prefix of `HEP3` (0–3). */
+function magicPrefixLength(b: Buffer): number {
+  for (let k = Math.min(3, b.length); k > 0; k--) {
+    if (b.compare(HEP3_MAGIC, 0, k, b.length - k, b.length) === 0) return k;
+  }
+  return 0;
+}
