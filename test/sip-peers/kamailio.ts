@@ -45,6 +45,8 @@ export const META_REJECTIONS: Record<string, MetaRejection> = {
 };
 
 export interface Kamailio {
+  /** Process id of kamailio's main process (also its process group id). */
+  pid: number;
   /** TLS listener (business → "wa.meta.vc"), on 127.0.0.1. */
   tlsPort: number;
   /** UDP listener on 127.0.0.1: where a sipp UAC playing Meta sends its INVITEs. */
@@ -140,6 +142,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
         continue;
       }
       return {
+        pid: peer.child.pid!,
         tlsPort,
         udpPort,
         ca,

@@ -6,8 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 
-export const INSTALL_HINT = '.ci/run installs it from Debian packages (apt-get install sip-tester kamailio kamailio-tls-modules openssl)';
+export const INSTALL_HINT =
+  '.ci/run installs it (npm test runs scripts/ensure-test-tools.sh: apt-get install sip-tester kamailio kamailio-tls-modules openssl)';
 
 /** Throws (so the test fails, never skips) when a tool the peers need is missing. */
 export function requireTool(name: string, versionArg = '-v'): void {
@@ -43,6 +45,24 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/** Groups still running; killed if this (test) process exits without stopping them, e.g. after a failed hook. */
+const live = new Set<number>();
+let exitHook = false;
+function track(pgid: number): void {
+  live.add(pgid);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const g of live) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+}
+
 export function startProcess(cmd: string, args: string[], opts: { cwd?: string; termGraceMs?: number } = {}): Peer {
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
   let out = '';
@@ -64,6 +84,12 @@ export function startProcess(cmd: string, args: string[], opts: { cwd?: string; 
     child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
   const pgid = child.pid;
+  if (pgid !== undefined) {
+    track(pgid);
+    void exited.then(() => {
+      if (!groupAlive(pgid)) live.delete(pgid);
+    });
+  }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -89,6 +115,7 @@ export function startProcess(cmd: string, args: string[], opts: { cwd?: string; 
       await Promise.race([exited, sleep(5000)]);
       const until = Date.now() + 5000;
       while (groupAlive(pgid) && Date.now() < until) await sleep(25);
+      live.delete(pgid);
     })());
   return { child, output: () => out, exited, stop };
 }
@@ -171,4 +198,66 @@ export async function waitForTcp(port: number, peer: Peer, timeoutMs = 10_000): 
     await sleep(50);
   }
   throw new Error(`${peer.child.spawnfile}: port ${port} never accepted a connection:\n${peer.output()}`);
+}
+
+/** Pids of every process in a process group (from /proc; Linux only). */
+export function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so split after ')'.
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) pids.push(Number(e));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/**
+ * Local addresses ("ip:port", "proto") of the listening TCP and all UDP sockets that the processes of a
+ * group hold, read from /proc (Linux only): proves a peer binds nothing but 127.0.0.1.
+ */
+export function boundSockets(pgid: number): { proto: string; address: string }[] {
+  const inodes = new Set<string>();
+  for (const pid of groupPids(pgid)) {
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  const out: { proto: string; address: string }[] = [];
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    let table = '';
+    try {
+      table = fs.readFileSync(`/proc/net/${proto}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of table.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !inodes.has(f[9])) continue;
+      if (proto.startsWith('tcp') && f[3] !== '0A') continue; // TCP: listening sockets only
+      const [hexIp, hexPort] = f[1].split(':');
+      const ip =
+        hexIp.length === 8
+          ? [3, 2, 1, 0].map((i) => parseInt(hexIp.slice(i * 2, i * 2 + 2), 16)).join('.')
+          : `[${hexIp}]`; // IPv6: anything there is not 127.0.0.1
+      out.push({ proto, address: `${ip}:${parseInt(hexPort, 16)}` });
+    }
+  }
+  return out;
 }

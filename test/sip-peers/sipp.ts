@@ -32,6 +32,8 @@ export interface SippOptions {
 }
 
 export interface Sipp {
+  /** Process id of sipp (also its process group id). */
+  pid: number;
   port: number;
   /** Resolves when sipp exits: code 0 = every call passed, 1 = some failed, 99 = none ran. */
   done: Promise<Exit>;
@@ -62,6 +64,7 @@ export async function startSipp(opts: SippOptions): Promise<Sipp> {
     '-timeout', `${timeout}s`,
     '-timeout_error',
     '-nostdin',
+    '-ci', '127.0.0.1', // control socket on loopback (sipp's default is 0.0.0.0:8888+)
     '-trace_err',
     '-error_file', path.join(dir, 'errors.log'),
     ...(opts.extraArgs ?? []),
@@ -86,6 +89,7 @@ export async function startSipp(opts: SippOptions): Promise<Sipp> {
     }
   }
   return {
+    pid: peer.child.pid!,
     port,
     done,
     output: peer.output,
