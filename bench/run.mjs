@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 const benches = [
   ['http-overhead.bench.mjs', []],
   ['call-memory.bench.mjs', ['--expose-gc']],
-  ['sip-parser.bench.mjs', []],
+  ['sip-parser.bench.mjs', ['--expose-gc']],
 ];
 for (const [file, flags] of benches) {
   const path = new URL(file, import.meta.url).pathname;

@@ -22,9 +22,10 @@ const MAX_SEEN = 16;
 
 interface Open {
   event: SipOperationEvent;
-  /** Retransmission guard: `${branch}|${cseq}|${status or method}`. */
-  seen: Set<string>;
-  timer?: NodeJS.Timeout;
+  /** Retransmission guard: `${branch}|${cseq}|${status}` of responses seen (few per transaction). */
+  seen: string[];
+  /** When it started, in this process's clock (for expiry; `event.startTime` may come from a capture). */
+  openedAt: number;
 }
 
 export interface SipTrackerOutputs {
@@ -34,6 +35,8 @@ export interface SipTrackerOutputs {
 
 export class SipTransactionTracker {
   private readonly open = new Map<string, Open>();
+  /** One sweep timer for all transactions (a timer each would cost more than the transaction). */
+  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly out: SipTrackerOutputs,
@@ -94,8 +97,8 @@ export class SipTransactionTracker {
     const open = this.open.get(key);
     if (!open) return;
     const guard = `${topViaBranchOf(msg) ?? ''}|${cseqOf(msg)?.seq ?? ''}|${msg.status}`;
-    if (open.seen.has(guard)) return;
-    if (open.seen.size < MAX_SEEN) open.seen.add(guard);
+    if (open.seen.includes(guard)) return;
+    if (open.seen.length < MAX_SEEN) open.seen.push(guard);
     const ev = open.event;
     ev.wacid ??= wacidOf(msg);
     if (msg.status < 200) return;
@@ -114,7 +117,8 @@ export class SipTransactionTracker {
   private start(key: string, operation: SipOperationName, o: SipObservation, msg: SipMessage, sipCallId: string): Open {
     if (this.open.size >= MAX_OPEN) this.expire(this.open.keys().next().value as string);
     const open: Open = {
-      seen: new Set(),
+      seen: [],
+      openedAt: Date.now(),
       event: {
         kind: 'sip_operation',
         operation,
@@ -134,9 +138,8 @@ export class SipTransactionTracker {
         parentContext: o.parentContext,
       },
     };
-    open.timer = setTimeout(() => this.expire(key), this.timeoutMs);
-    open.timer.unref();
     this.open.set(key, open);
+    this.ensureSweeper();
     return open;
   }
 
@@ -151,10 +154,28 @@ export class SipTransactionTracker {
     const open = this.open.get(key);
     if (!open) return;
     this.open.delete(key);
-    if (open.timer) clearTimeout(open.timer);
+    if (!this.open.size && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
     // Signals first: the call span they start is what the operation span links to.
     for (const s of signalsOfSipOperation(open.event)) this.out.signal(s);
     this.out.operation(open.event);
+  }
+
+  /** Expires transactions older than the timeout; insertion order is age order. */
+  sweep(): void {
+    const cutoff = Date.now() - this.timeoutMs;
+    for (const [key, open] of this.open) {
+      if (open.openedAt > cutoff) break;
+      this.expire(key);
+    }
+  }
+
+  private ensureSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(5000, this.timeoutMs / 4)));
+    this.sweeper.unref();
   }
 
   /** Ends everything open (shutdown, tests). */
