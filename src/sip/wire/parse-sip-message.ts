@@ -7,19 +7,21 @@
  * exactly Content-Length bytes; without Content-Length (a UDP datagram) it is the rest of the input.
  * A body cut short by the end of the input is kept as far as it goes (the headers still matter).
  */
+import { isAscii } from 'node:buffer';
 import type { SipHeader, SipMessage } from './sip-message';
 import { canonicalHeaderName } from './sip-message';
-import { trimLws } from './lws';
+import { sliceLws, trimLws } from './lws';
 import { parseStartLine } from './start-line';
 
 export const MAX_HEADER_BYTES = 64 * 1024;
 export const MAX_HEADERS = 256;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const LFLF = Buffer.from('\n\n');
 const EMPTY = Buffer.alloc(0);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const NON_ASCII = /[\x80-\xff]/;
+const NAME_CACHE = new Map<string, string>();
+const NAME_CACHE_LIMIT = 512;
 const CONTENT_LENGTH = /^\d{1,10}$/;
 
 export function parseSipMessage(bytes: Buffer): SipMessage | undefined {
@@ -38,53 +40,50 @@ function parse(input: Buffer): SipMessage | undefined {
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start === buf.length) return undefined;
-  const bounds = headBounds(buf, start);
-  if (!bounds) return undefined;
-  const text = buf.toString('latin1', start, bounds.headEnd);
-  const firstEnd = text.indexOf('\n');
-  const startLine = parseStartLine(stripCr(firstEnd === -1 ? text : text.slice(0, firstEnd)));
-  if (!startLine) return undefined;
-  const headers = firstEnd === -1 ? [] : parseHeaders(text, firstEnd);
-  if (!headers) return undefined;
 
-  if (NON_ASCII.test(text)) {
+  const crlf = buf.indexOf(CRLFCRLF, start);
+  let headEnd = crlf === -1 ? buf.length : crlf;
+  let bodyStart = crlf === -1 ? buf.length : crlf + 4;
+  // One past the limit, so that an oversized block is seen as such.
+  let text = buf.toString('latin1', start, Math.min(headEnd, start + MAX_HEADER_BYTES + 1));
+  const lf = text.indexOf('\n\n'); // a bare-LF message ends its head at the first blank line
+  if (lf !== -1) {
+    text = text.slice(0, lf);
+    headEnd = start + lf;
+    bodyStart = headEnd + 2;
+  }
+  // Without any blank line, a datagram may end right after its headers.
+  if (headEnd - start > MAX_HEADER_BYTES) return undefined;
+
+  const lines = text.split('\n');
+  const startLine = parseStartLine(stripCr(lines[0]));
+  if (!startLine) return undefined;
+  const headers = parseHeaders(lines);
+  if (!headers) return undefined;
+  if (!isAscii(buf.subarray(start, headEnd))) {
     for (const h of headers) h.value = utf8(h.value);
     if (startLine.kind === 'request') startLine.requestUri = utf8(startLine.requestUri);
     else startLine.reason = utf8(startLine.reason);
   }
 
   let bodyEnd = buf.length;
-  const cl = headers.find((h) => h.name === 'content-length');
-  if (cl) {
-    if (!CONTENT_LENGTH.test(cl.value)) return undefined;
-    bodyEnd = Math.min(buf.length, bounds.bodyStart + Number(cl.value));
+  for (const h of headers) {
+    if (h.name !== 'content-length') continue;
+    if (!CONTENT_LENGTH.test(h.value)) return undefined;
+    bodyEnd = Math.min(buf.length, bodyStart + Number(h.value));
+    break;
   }
-  const body = bodyEnd > bounds.bodyStart ? Buffer.from(buf.subarray(bounds.bodyStart, bodyEnd)) : EMPTY;
+  const body = bodyEnd > bodyStart ? Buffer.from(buf.subarray(bodyStart, bodyEnd)) : EMPTY;
   return startLine.kind === 'request'
     ? { kind: 'request', method: startLine.method, requestUri: startLine.requestUri, headers, body }
     : { kind: 'response', status: startLine.status, reason: startLine.reason, headers, body };
 }
 
-/** End of the header block (before the blank line) and start of the body; undefined if too big. */
-function headBounds(buf: Buffer, start: number): { headEnd: number; bodyStart: number } | undefined {
-  const window = buf.subarray(start, Math.min(buf.length, start + MAX_HEADER_BYTES + CRLFCRLF.length));
-  const crlf = window.indexOf(CRLFCRLF);
-  // Tolerate bare-LF messages: a blank line `\n\n` before any CRLFCRLF ends the head.
-  const lf = (crlf === -1 ? window : window.subarray(0, crlf)).indexOf(LFLF);
-  if (lf !== -1) return lf > MAX_HEADER_BYTES ? undefined : { headEnd: start + lf, bodyStart: start + lf + 2 };
-  if (crlf !== -1) return crlf > MAX_HEADER_BYTES ? undefined : { headEnd: start + crlf, bodyStart: start + crlf + 4 };
-  // A datagram may end right after its headers, without the blank line.
-  if (buf.length - start > MAX_HEADER_BYTES) return undefined;
-  return { headEnd: buf.length, bodyStart: buf.length };
-}
-
-/** Header lines after the start line (which ends at `pos`); undefined if malformed or too many. */
-function parseHeaders(text: string, pos: number): SipHeader[] | undefined {
+/** Header lines after the start line (lines[0]); undefined if malformed or too many. */
+function parseHeaders(lines: string[]): SipHeader[] | undefined {
   const headers: SipHeader[] = [];
-  while (pos !== -1 && pos < text.length) {
-    const next = text.indexOf('\n', pos + 1);
-    const line = stripCr(text.slice(pos + 1, next === -1 ? text.length : next));
-    pos = next;
+  for (let i = 1; i < lines.length; i++) {
+    const line = stripCr(lines[i]);
     if (line === '') continue;
     const c0 = line.charCodeAt(0);
     if (c0 === 0x20 || c0 === 0x09) {
@@ -96,12 +95,23 @@ function parseHeaders(text: string, pos: number): SipHeader[] | undefined {
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = trimLws(line.slice(0, colon));
-    if (!TOKEN.test(name) || headers.length >= MAX_HEADERS) return undefined;
-    headers.push({ name: canonicalHeaderName(name), value: trimLws(line.slice(colon + 1)) });
+    if (colon <= 0 || headers.length >= MAX_HEADERS) return undefined;
+    const name = headerName(line.slice(0, colon));
+    if (name === undefined) return undefined;
+    headers.push({ name, value: sliceLws(line, colon + 1, line.length) });
   }
   return headers;
+}
+
+/** Canonical name of a raw header name, undefined if it is not a token. Memoised (bounded). */
+function headerName(raw: string): string | undefined {
+  const known = NAME_CACHE.get(raw);
+  if (known !== undefined) return known;
+  const trimmed = trimLws(raw);
+  if (!TOKEN.test(trimmed)) return undefined;
+  const name = canonicalHeaderName(trimmed);
+  if (NAME_CACHE.size < NAME_CACHE_LIMIT) NAME_CACHE.set(raw, name);
+  return name;
 }
 
 function stripCr(line: string): string {
