@@ -1,9 +1,10 @@
 /**
  * Source 1: apps that speak SIP over `node:tls`/`node:net` themselves. `tls.connect`,
- * `net.connect` and `net.createConnection` are wrapped once per process (pass-through when no tap is
- * enabled; ESM named imports are refreshed with `syncBuiltinESMExports`). For a connection to a
- * configured SIP peer only, that socket's own `write`/`end` (bytes the app sends, in plaintext for
- * TLS) and `push` (bytes Node hands the app) are wrapped to copy chunks into two stream framers.
+ * `net.connect`, `net.createConnection`, `tls.createServer` and `net.createServer` are wrapped once
+ * per process (pass-through when no tap is enabled; ESM named imports are refreshed with
+ * `syncBuiltinESMExports`). For a connection to a configured SIP peer (or accepted from one) only,
+ * that socket's own `write`/`end` (bytes the app sends, in plaintext for TLS) and `push` (bytes Node
+ * hands the app) are wrapped to copy chunks into two stream framers.
  * No listener is added and no byte is changed; framers are bounded per connection.
  */
 import { context } from '@opentelemetry/api';
@@ -43,6 +44,20 @@ function install(): void {
   wrap(tls, 'connect', 'tls');
   wrap(netModule, 'connect', 'tcp');
   wrap(netModule, 'createConnection', 'tcp');
+  // Servers: Meta connects to the business's SIP server for user-initiated calls. A listener on the
+  // connection event is passive: the app's own handlers run as before, and data flows only after.
+  const wrapServer = (mod: Record<string, unknown>, name: string, event: string, transport: 'tls' | 'tcp') => {
+    const original = mod[name] as (...args: unknown[]) => net.Server;
+    mod[name] = function (this: unknown, ...args: unknown[]) {
+      const server = original.apply(this, args);
+      server.on(event, (socket: net.Socket) => {
+        if (taps.size) for (const tap of taps) tap.considerAccepted(socket, transport);
+      });
+      return server;
+    };
+  };
+  wrapServer(tls, 'createServer', 'secureConnection', 'tls');
+  wrapServer(netModule, 'createServer', 'connection', 'tcp');
   syncBuiltinESMExports();
 }
 
@@ -81,6 +96,19 @@ export class SipSocketTap {
           if (matchesPeer(this.o.peers(), socket.remoteAddress, socket.remotePort)) this.tap(socket, transport, socket.remoteAddress!, port);
         });
       }
+    } catch (err) {
+      this.o.onError('socket tap', err);
+    }
+  }
+
+  /**
+   * A connection accepted by a server of the app: Meta's SIP edge connects from ephemeral ports, so
+   * only the address of a peer given by IP is compared.
+   */
+  considerAccepted(socket: net.Socket, transport: 'tls' | 'tcp'): void {
+    try {
+      const address = socket.remoteAddress?.replace(/^::ffff:/, '');
+      if (address && this.o.peers().some((p) => p.host === address)) this.tap(socket, transport, address, socket.remotePort ?? 0);
     } catch (err) {
       this.o.onError('socket tap', err);
     }
