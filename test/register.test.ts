@@ -65,7 +65,7 @@ describe('register entry', () => {
     const ours = received.find((s) => s.name === 'whatsapp calls.connect');
     const app = received.find((s) => s.name === 'app work');
     const httpSpan = received.find((s) => s.name === 'POST');
-    expect(ours && app && httpSpan).toBeTruthy();
+    expect([ours?.name, app?.name, httpSpan?.name]).toEqual(['whatsapp calls.connect', 'app work', 'POST']);
     expect(attr(ours!, 'whatsapp.call.id')).toMatch(/^wacid\./);
     expect(ours!.traceId).toBe(app!.traceId);
     expect(httpSpan!.traceId).toBe(app!.traceId);

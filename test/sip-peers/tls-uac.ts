@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as tls from 'node:tls';
+import { takeSipMessages } from './sip-text-framing';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const CRLF = '\r\n';
@@ -45,17 +46,10 @@ export async function placeCall(opts: { port: number; ca: string; to: string; pa
   let buffer = '';
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (;;) {
-      buffer = buffer.replace(/^(\r\n)+/, '');
-      const end = buffer.indexOf(CRLF + CRLF);
-      if (end === -1) return;
-      const len = Number(/content-length:\s*(\d+)/i.exec(buffer.slice(0, end))?.[1] ?? 0);
-      if (buffer.length < end + 4 + len) return;
-      queue.push(parse(buffer.slice(0, end + 4 + len)));
-      buffer = buffer.slice(end + 4 + len);
-      waiter?.();
-    }
+    const { messages, rest } = takeSipMessages(buffer + chunk);
+    buffer = rest;
+    queue.push(...messages.map(parse));
+    if (messages.length) waiter?.();
   });
   const next = async (pred: (m: Msg) => boolean): Promise<Msg> => {
     for (let i = 0; i < 200; i++) {

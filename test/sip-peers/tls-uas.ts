@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { takeSipMessages } from './sip-text-framing';
 
 const CRLF = '\r\n';
 
@@ -24,15 +25,10 @@ export async function startBusinessTlsServer(opts: { host: string; key: string; 
     let buffer = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      for (;;) {
-        buffer = buffer.replace(/^(\r\n)+/, '');
-        const end = buffer.indexOf(CRLF + CRLF);
-        if (end === -1) return;
-        const len = Number(/content-length:\s*(\d+)/i.exec(buffer.slice(0, end))?.[1] ?? 0);
-        if (buffer.length < end + 4 + len) return;
-        const head = buffer.slice(0, end);
-        buffer = buffer.slice(end + 4 + len);
+      const { messages, rest } = takeSipMessages(buffer + chunk);
+      buffer = rest;
+      for (const message of messages) {
+        const head = message.slice(0, message.indexOf(CRLF + CRLF));
         const [start, ...lines] = head.split(CRLF);
         if (start.startsWith('SIP/2.0')) continue;
         const method = start.split(' ')[0];

@@ -52,25 +52,16 @@ export function patchSipPackage(mod: SipModule, deps: LibraryTapDeps): SipModule
         return undefined;
       }
     };
-    const logger = {
-      ...userLogger,
-      send(m: unknown, target: SipTarget) {
-        try {
-          emit(deps, stringify(m), true, target ?? {}, 'sip_npm');
-        } catch (err) {
-          deps.onError('sip package tap', err);
-        }
-        userLogger.send?.(m, target);
-      },
-      recv(m: unknown, remote: SipTarget) {
-        try {
-          emit(deps, stringify(m), false, remote ?? {}, 'sip_npm');
-        } catch (err) {
-          deps.onError('sip package tap', err);
-        }
-        userLogger.recv?.(m, remote);
-      },
+    // The same tap for both directions, then the app's own logger function, if any.
+    const tap = (fn: 'send' | 'recv', fromBusiness: boolean) => (m: unknown, peer: SipTarget) => {
+      try {
+        emit(deps, stringify(m), fromBusiness, peer ?? {}, 'sip_npm');
+      } catch (err) {
+        deps.onError('sip package tap', err);
+      }
+      userLogger[fn]?.(m, peer);
     };
+    const logger = { ...userLogger, send: tap('send', true), recv: tap('recv', false) };
     return original.call(this, { ...options, logger }, cb);
   };
   Object.defineProperty(create, kPatched, { value: original });
