@@ -142,3 +142,25 @@ describe("Meta's user-initiated call to the business's own TLS server", () => {
     }
   });
 });
+
+describe('the business cancels while Meta rings (sipp uas-ring-then-cancel behind Kamailio)', () => {
+  it('is a cancelled call: 487 is not an error, and a CANCEL span', async () => {
+    const ringing = await startSippUas('uas-ring-then-cancel.xml');
+    const edge = await startKamailio({ sippPort: ringing.port });
+    harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${edge.tlsPort}`], callSettleMs: 0 });
+    try {
+      const result = await placeCall({ port: edge.tlsPort, ca: edge.ca, to: '14085551234', password: SIP_PASSWORD, callId: 'it-cancel', cancelWhenRinging: true });
+      expect(result.statuses).toEqual([407, 487]);
+      const call = await eventually(() => spans('whatsapp call')[0]);
+      const [inv] = spans('whatsapp sip.invite');
+      expect(inv.status.code).toBe(SpanStatusCode.UNSET);
+      expect(inv.attributes).toMatchObject({ 'sip.status_code': 487, 'sip.cancelled': true });
+      expect(inv.attributes['error.type']).toBeUndefined();
+      expect(spans('whatsapp sip.cancel')[0].attributes['sip.status_code']).toBe(200);
+      expect(call.attributes['whatsapp.call.status']).toBe('unanswered');
+    } finally {
+      await edge.stop();
+      await ringing.stop();
+    }
+  });
+});

@@ -37,7 +37,7 @@ export interface CallResult {
   byeFromMeta?: Msg;
 }
 
-export async function placeCall(opts: { port: number; ca: string; to: string; password: string; callId: string; hangUpFirst?: boolean }): Promise<CallResult> {
+export async function placeCall(opts: { port: number; ca: string; to: string; password: string; callId: string; cancelWhenRinging?: boolean }): Promise<CallResult> {
   const socket = tls.connect({ host: '127.0.0.1', port: opts.port, servername: 'wa.meta.vc', ca: opts.ca });
   await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   const local = `${socket.localAddress}:${socket.localPort}`;
@@ -62,7 +62,7 @@ export async function placeCall(opts: { port: number; ca: string; to: string; pa
     }
     throw new Error('no SIP message in time');
   };
-  const finalFor = (cseq: number) => (m: Msg) => m.start.startsWith('SIP/2.0 ') && Number(m.start.split(' ')[1]) >= 200 && h(m, 'cseq').startsWith(`${cseq} `);
+  const finalFor = (cseq: number) => (m: Msg) => m.start.startsWith('SIP/2.0 ') && Number(m.start.split(' ')[1]) >= 200 && h(m, 'cseq') === `${cseq} INVITE`;
   const uri = `sip:+${opts.to}@wa.meta.vc;transport=tls`;
   const fromTag = randomBytes(4).toString('hex');
   const sdp = ['v=0', `o=- 1 1 IN IP4 ${socket.localAddress}`, 's=-', `c=IN IP4 ${socket.localAddress}`, 't=0 0', 'm=audio 40000 RTP/SAVP 111', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:APPSECRETAPPSECRETAPPSECRET', 'a=rtpmap:111 opus/48000/2', ''].join(CRLF);
@@ -109,6 +109,10 @@ export async function placeCall(opts: { port: number; ca: string; to: string; pa
       cseq = 2;
       branch = 'z9hG4bK-a2';
       socket.write(invite(cseq, branch, auth));
+      if (opts.cancelWhenRinging) {
+        await next((m) => m.start.startsWith('SIP/2.0 180'));
+        socket.write([`CANCEL ${uri} SIP/2.0`, `Via: SIP/2.0/TLS ${local};branch=${branch};rport`, 'Max-Forwards: 70', `From: "Acme" <sip:+${BUSINESS}@sip.example.com>;tag=${fromTag}`, `To: <sip:+${opts.to}@wa.meta.vc>`, `Call-ID: ${opts.callId}`, `CSeq: ${cseq} CANCEL`, 'Content-Length: 0', '', ''].join(CRLF));
+      }
       res = await next(finalFor(2));
       record(res);
     }
