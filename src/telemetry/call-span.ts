@@ -16,11 +16,11 @@ import { uniqueSorted } from '../tracker/fold-call';
 import type { CallRecord } from '../tracker/fold-call';
 
 export function startCallSpan(tracer: Tracer, first: CallSignal): Span {
-  const attributes: Attributes = { [A.ATTR_WA_SIGNALING]: first.signaling };
+  // Only what a sampler may want at the start; the rest is set when the call ends (a live span per
+  // call is most of the memory a tracked call costs).
+  const attributes: Attributes = {};
   const wacid = first.wacid ?? (first.signaling === 'sip' ? undefined : first.callId);
   if (wacid) attributes[A.ATTR_WA_CALL_ID] = wacid;
-  if (first.phoneNumberId) attributes[A.ATTR_WA_PHONE_NUMBER_ID] = first.phoneNumberId;
-  if (first.direction) attributes[A.ATTR_WA_CALL_DIRECTION] = first.direction;
   const kind = first.direction === 'user_initiated' ? SpanKind.SERVER : SpanKind.INTERNAL;
   return first.parentContext
     ? tracer.startSpan('whatsapp call', { kind, startTime: first.at, attributes }, first.parentContext)

@@ -53,8 +53,9 @@ interface LiveCall<H> {
  * signal's is used, when the call starts); with 100k calls live, every field counts.
  */
 function compact(signal: CallSignal): CallSignal {
-  const { parentContext: _p, ...rest } = signal;
-  return rest;
+  const { parentContext: _p, consumer, ...rest } = signal;
+  // The consumer is only used to key the business-initiated quota pair.
+  return signal.direction === 'business_initiated' && consumer !== undefined ? { ...rest, consumer } : rest;
 }
 
 const isTerminal = (s: CallSignal) =>
@@ -101,7 +102,8 @@ export class CallTracker<H> {
       this.ensureSweeper();
     }
     if (call.signals.length >= MAX_SIGNALS_PER_CALL && !isTerminal(signal)) return false;
-    call.signals.push(compact(signal));
+    // Copy instead of push: a pushed array reserves room for ~17 signals, most calls have a handful.
+    call.signals = [...call.signals, compact(signal)];
     call.lastSignalAt = this.o.now();
 
     const record = foldCall(callId, call.signals);
