@@ -1,66 +1,97 @@
 /**
- * Meta-shaped Graph error responses (reference §3.1, §7): HTTP status, `(#code) Title` message,
- * `type`, `code`, optional `error_subcode`, `error_data { messaging_product, details }`, `fbtrace_id`.
+ * Meta-shaped Graph error responses (reference §3.1, §7). Cloud API errors carry the title prefixed
+ * with `(#code)`, `type: OAuthException`, `code`, `error_data { messaging_product, details }` and the
+ * response's `fbtrace_id`. Graph-level errors (token, unknown path) keep Graph's own shape: no `(#code)`
+ * prefix and no `error_data`.
  */
 
 export interface SandboxError {
+  /** HTTP status Meta answers with. */
   status: number;
-  type: string;
+  type: 'OAuthException' | 'GraphMethodException';
+  /** Meta's title for the code (§7), used in `message`. */
   title: string;
-  details?: string;
+  /** Default `error_data.details`. */
+  details: string;
   subcode?: number;
+  /** Graph-level error: `message` is the bare title and there is no `error_data`. */
+  graph?: boolean;
 }
 
-export const SANDBOX_ERRORS: Record<number, SandboxError> = {
-  100: { status: 400, type: 'OAuthException', title: 'Invalid parameter' },
-  190: { status: 401, type: 'OAuthException', title: 'Error validating access token: Session has expired' },
-  613: { status: 429, type: 'OAuthException', title: 'Calls to this api have exceeded the rate limit' },
-  131000: { status: 500, type: 'OAuthException', title: 'Something went wrong' },
-  131009: { status: 400, type: 'OAuthException', title: 'Parameter value is not valid', details: 'Interactive type voice_call is not supported for this sender' },
-  131016: { status: 503, type: 'OAuthException', title: 'Service unavailable' },
-  131030: { status: 400, type: 'OAuthException', title: 'Recipient phone number not in allowed list' },
-  131055: { status: 400, type: 'OAuthException', title: 'Method not allowed', details: 'Calling API is not allowed on a SIP enabled phone number' },
-  138000: { status: 401, type: 'OAuthException', title: 'Calling not enabled' },
-  138001: { status: 400, type: 'OAuthException', title: 'Receiver is uncallable' },
-  138002: { status: 429, type: 'OAuthException', title: 'Concurrent Calls limit' },
-  138003: { status: 400, type: 'OAuthException', title: 'Duplicate call' },
-  138004: { status: 500, type: 'OAuthException', title: 'Connection error' },
-  138005: { status: 429, type: 'OAuthException', title: 'Call rate limit exceeded' },
-  138006: { status: 401, type: 'OAuthException', title: 'No approved call permission from the recipient' },
-  138007: { status: 500, type: 'OAuthException', title: 'Connect timeout' },
-  138009: { status: 400, type: 'OAuthException', title: 'Call permission request limit hit' },
-  138012: { status: 400, type: 'OAuthException', title: 'Business initiated calls limit hit' },
-  138013: { status: 400, type: 'OAuthException', title: 'Business initiated calling not available' },
-  138014: { status: 400, type: 'OAuthException', title: 'Calling temporarily disabled due to low call quality' },
-  138015: { status: 400, type: 'OAuthException', title: 'Calling cannot be enabled for this phone number' },
-  138017: { status: 400, type: 'OAuthException', title: 'Permanent call permission already exists' },
-  138018: { status: 400, type: 'OAuthException', title: 'Calling cannot be enabled due to tech prerequisites' },
+const e = (status: number, title: string, details: string, extra: Partial<SandboxError> = {}): SandboxError => ({ status, type: 'OAuthException', title, details, ...extra });
+
+/** Every error the sandbox can answer with, keyed by code. */
+export const SANDBOX_ERRORS: Readonly<Record<number, SandboxError>> = {
+  100: e(400, 'Invalid parameter', 'The Graph API call you are making has an invalid parameter.'),
+  190: e(401, 'Invalid OAuth access token - Cannot parse access token', 'Invalid OAuth access token', { graph: true }),
+  613: e(429, 'Fetch Call Permission For Consumer Phone Number API Limit Hit', 'Limit reached for requests to the fetch call permission status API.'),
+  131000: e(500, 'Something went wrong', 'Message failed to send because of an unknown error.'),
+  131009: e(400, 'Parameter value is not valid', 'Interactive Message type, voice_call not supported. Supported types [button, list].'),
+  131016: e(503, 'Service unavailable', 'A service is temporarily unavailable. Please try again later.'),
+  131030: e(400, 'Recipient phone number not in allowed list', 'Add recipient phone number to recipient list and try again.'),
+  131055: e(400, 'Method not allowed', 'Calling API requests are not allowed on a phone number with SIP enabled.'),
+  138000: e(401, 'Calling not enabled', 'Calling is not enabled for this business phone number.'),
+  138001: e(400, 'Receiver is uncallable', 'The receiver cannot be called: not a WhatsApp user, terms not accepted, or an unsupported client.'),
+  138002: e(429, 'Concurrent Calls limit', 'Limit reached for maximum concurrent calls (1000) for the given number.'),
+  138003: e(400, 'Duplicate call', 'A call with this user is already ongoing.'),
+  138004: e(500, 'Connection error', 'Call failed due to a connection error. Please try again.'),
+  138005: e(429, 'Call rate limit exceeded', 'Limit reached for the number of calls the business phone number can initiate.'),
+  138006: e(401, 'No approved call permission from the recipient', 'No approved call permission from the recipient.'),
+  138007: e(500, 'Connect timeout', 'The call was not connected because the offer/answer SDP was not applied in time.'),
+  138009: e(400, 'Call permission request limit hit', 'Limit reached for call permission requests sent to this user.'),
+  138012: e(400, 'Business initiated calls limit hit', 'Limit reached for connected business-initiated calls to this user in 24 hours.'),
+  138013: e(400, 'Business initiated calling not available', 'Business-initiated calling is not available for this business phone number.'),
+  138014: e(400, 'Calling temporarily disabled', 'Calling is temporarily disabled for this business phone number due to low call quality.'),
+  138015: e(400, 'Calling cannot be enabled', 'Calling cannot be enabled: the messaging limit of this business phone number is below 2000.'),
+  138017: e(400, 'Call permission request not sent', 'The user already granted a permanent call permission.'),
+  138018: e(400, 'Calling cannot be enabled', 'Calling cannot be enabled: no app is subscribed to the calls webhook field and SIP is not configured.'),
 };
 
-export function errorBody(code: number, fbtraceId: string, details?: string): { status: number; body: object } {
-  const e = SANDBOX_ERRORS[code] ?? { status: 400, type: 'OAuthException', title: 'Unknown error' };
+export interface ErrorResult {
+  status: number;
+  body: { error: Record<string, unknown> };
+  headers?: Record<string, string>;
+}
+
+/** The response for `code`, with `fbtrace_id` equal to the response's `x-fb-trace-id`. */
+export function errorBody(code: number, fbtraceId: string, details?: string): ErrorResult {
+  const err = SANDBOX_ERRORS[code] ?? e(400, 'Unknown error', 'Unknown error');
+  if (err.graph) {
+    const result: ErrorResult = { status: err.status, body: { error: { message: err.title, type: err.type, code, fbtrace_id: fbtraceId } } };
+    if (code === 190) result.headers = { 'www-authenticate': `OAuth "Facebook Platform" "invalid_token" "${err.title}"` };
+    return result;
+  }
   return {
-    status: e.status,
+    status: err.status,
     body: {
       error: {
-        message: `(#${code}) ${e.title}`,
-        type: e.type,
+        message: `(#${code}) ${err.title}`,
+        type: err.type,
         code,
-        ...(e.subcode !== undefined ? { error_subcode: e.subcode } : {}),
-        error_data: { messaging_product: 'whatsapp', details: details ?? e.details ?? e.title },
+        ...(err.subcode !== undefined ? { error_subcode: err.subcode } : {}),
+        error_data: { messaging_product: 'whatsapp', details: details ?? err.details },
         fbtrace_id: fbtraceId,
       },
     },
   };
 }
 
-/** Graph's answer to a path it does not serve. */
-export function unsupportedPath(method: string, fbtraceId: string): { status: number; body: object } {
+/** 138012's `error_data.details`, naming when the next call to the user is allowed (unix seconds). */
+export function nextCallDetails(limit: number, nextAllowedS: number): string {
+  return (
+    `Limit reached for connected business-initiated calls (${limit} in 24 hours) to this user. ` +
+    `The next call is allowed at ${new Date(nextAllowedS * 1000).toISOString()} (${nextAllowedS}).`
+  );
+}
+
+/** Graph's answer to a path or method it does not serve (code 100, subcode 33). */
+export function unsupportedPath(method: string, objectId: string | undefined, fbtraceId: string): ErrorResult {
+  const object = objectId !== undefined ? ` Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` : '';
   return {
     status: 400,
     body: {
       error: {
-        message: `Unsupported ${method.toLowerCase()} request. Object does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        message: `Unsupported ${method.toLowerCase()} request.${object} Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
         type: 'GraphMethodException',
         code: 100,
         error_subcode: 33,
