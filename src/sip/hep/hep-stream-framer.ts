@@ -4,13 +4,11 @@
  * don't tile its declared length) it resynchronises at the next `HEP3` magic. Never throws; packets
  * are returned as copies, in order, not yet decoded (see decodeHep3).
  */
+import { StreamBuffer } from '../../util/stream-buffer';
 import { checkHep3Chunks, HEP3_CHUNK_HEADER, HEP3_HEADER, HEP3_MAGIC } from './hep3-format';
 
 const DEFAULT_MAX_BUFFER = 256 * 1024;
 const MIN_MAX_BUFFER = 64;
-const INITIAL_CAPACITY = 4 * 1024;
-const IDLE_CAPACITY = 16 * 1024;
-const EMPTY = Buffer.alloc(0);
 
 export interface Hep3StreamFramerOptions {
   /** Upper bound on buffered bytes (default 256 KiB; a HEP packet is at most 64 KiB). */
@@ -19,24 +17,24 @@ export interface Hep3StreamFramerOptions {
 
 export class Hep3StreamFramer {
   readonly maxBufferBytes: number;
-  private buf: Buffer = EMPTY;
-  private len = 0;
+  private readonly b: StreamBuffer;
   private dropped = 0;
 
   /** Options, or the bound in bytes as a number. */
   constructor(opts: Hep3StreamFramerOptions | number = {}) {
     const max = typeof opts === 'number' ? opts : opts?.maxBufferBytes;
     this.maxBufferBytes = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.max(MIN_MAX_BUFFER, Math.floor(max)) : DEFAULT_MAX_BUFFER;
+    this.b = new StreamBuffer(this.maxBufferBytes);
   }
 
   /** Bytes held right now (always ≤ maxBufferBytes). */
   get bufferedBytes(): number {
-    return this.len;
+    return this.b.len;
   }
 
   /** Bytes allocated for the buffer (always ≤ maxBufferBytes). */
   get capacityBytes(): number {
-    return this.buf.length;
+    return this.b.buf.length;
   }
 
   /** Bytes dropped so far (garbage, malformed or oversized packets). */
@@ -49,8 +47,7 @@ export class Hep3StreamFramer {
   }
 
   reset(): void {
-    this.buf = EMPTY;
-    this.len = 0;
+    this.b.reset();
     this.dropped = 0;
   }
 
@@ -59,9 +56,9 @@ export class Hep3StreamFramer {
     try {
       if (!(chunk instanceof Uint8Array)) return out;
       for (let pos = 0; pos < chunk.length; ) {
-        if (this.len === this.maxBufferBytes) this.consume(this.len, true); // unreachable; stay safe
-        const n = Math.min(this.maxBufferBytes - this.len, chunk.length - pos);
-        this.append(chunk, pos, n);
+        if (this.b.len === this.maxBufferBytes) this.consume(this.b.len, true); // unreachable; stay safe
+        const n = Math.min(this.maxBufferBytes - this.b.len, chunk.length - pos);
+        this.b.append(chunk, pos, n);
         pos += n;
         this.drain(out);
       }
@@ -71,40 +68,30 @@ export class Hep3StreamFramer {
     return out;
   }
 
-  private append(chunk: Uint8Array, pos: number, n: number): void {
-    const need = this.len + n;
-    if (need > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.min(this.maxBufferBytes, Math.max(need, this.buf.length * 2, INITIAL_CAPACITY)));
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-    }
-    this.buf.set(chunk.subarray(pos, pos + n), this.len);
-    this.len = need;
-  }
 
   private drain(out: Buffer[]): void {
-    const view = this.buf.subarray(0, this.len);
+    const view = this.b.buf.subarray(0, this.b.len);
     let off = 0;
     for (;;) {
       const at = view.indexOf(HEP3_MAGIC, off);
       if (at === -1) {
         // Keep a tail that may be the start of a magic split across reads.
-        this.dropped += Math.max(0, this.len - magicPrefixLength(view) - off);
-        off = Math.max(off, this.len - magicPrefixLength(view));
+        this.dropped += Math.max(0, this.b.len - magicPrefixLength(view) - off);
+        off = Math.max(off, this.b.len - magicPrefixLength(view));
         break;
       }
       this.dropped += at - off;
       off = at;
-      if (this.len - off < HEP3_HEADER) break;
+      if (this.b.len - off < HEP3_HEADER) break;
       const total = view.readUInt16BE(off + 4);
       const fits = total >= HEP3_HEADER + HEP3_CHUNK_HEADER && total <= this.maxBufferBytes;
-      const state = fits ? checkHep3Chunks(view, off + HEP3_HEADER, off + total, this.len) : 'bad';
+      const state = fits ? checkHep3Chunks(view, off + HEP3_HEADER, off + total, this.b.len) : 'bad';
       if (state === 'bad') {
         off += 1; // not a packet start: look for the next magic
         this.dropped += 1;
         continue;
       }
-      if (state === 'partial' || this.len - off < total) break;
+      if (state === 'partial' || this.b.len - off < total) break;
       out.push(Buffer.from(view.subarray(off, off + total)));
       off += total;
     }
@@ -112,12 +99,8 @@ export class Hep3StreamFramer {
   }
 
   private consume(off: number, dropping: boolean): void {
-    if (off === 0) return;
     if (dropping) this.dropped += off;
-    const rest = this.len - off;
-    if (rest === 0 && this.buf.length > IDLE_CAPACITY) this.buf = EMPTY;
-    else if (rest > 0) this.buf.copy(this.buf, 0, off, this.len);
-    this.len = rest;
+    this.b.consume(off);
   }
 }
 

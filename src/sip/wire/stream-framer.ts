@@ -10,18 +10,15 @@
  * buffered, then framing resumes (resynchronising if what follows is not a start line). `overflowed`
  * records that bytes were dropped for the bound. Never throws. Messages are returned as copies, in order.
  */
+import { StreamBuffer } from '../../util/stream-buffer';
 import { MAX_HEADER_BYTES } from './parse-sip-message';
 import { isStartLine, MAX_START_LINE } from './start-line';
 
 const DEFAULT_MAX_BUFFER = 256 * 1024;
 const MIN_MAX_BUFFER = 64;
-const INITIAL_CAPACITY = 4 * 1024;
-/** An idle framer keeps at most this much capacity (many connections, mostly idle). */
-const IDLE_CAPACITY = 16 * 1024;
 const CR = 13;
 const LF = 10;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const EMPTY = Buffer.alloc(0);
 const CONTENT_LENGTH = /\n(?:content-length|l)[ \t]*:[ \t]*(?:\r?\n[ \t]+)?(\d+)[ \t]*(?:\r|$)/i;
 
 export interface SipStreamFramerOptions {
@@ -31,8 +28,7 @@ export interface SipStreamFramerOptions {
 
 export class SipStreamFramer {
   readonly maxBufferBytes: number;
-  private buf: Buffer = EMPTY;
-  private len = 0;
+  private readonly b: StreamBuffer;
   /** Where to resume the CRLFCRLF search for the message starting at offset 0. */
   private scanFrom = 0;
   /** The bytes at offset 0 begin with a start line already checked. */
@@ -51,6 +47,7 @@ export class SipStreamFramer {
   constructor(opts: SipStreamFramerOptions = {}) {
     const max = opts?.maxBufferBytes;
     this.maxBufferBytes = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.max(MIN_MAX_BUFFER, Math.floor(max)) : DEFAULT_MAX_BUFFER;
+    this.b = new StreamBuffer(this.maxBufferBytes);
     this.headLimit = Math.min(this.maxBufferBytes, MAX_HEADER_BYTES + CRLFCRLF.length);
     this.lineLimit = Math.min(MAX_START_LINE, Math.floor(this.maxBufferBytes / 2));
   }
@@ -67,17 +64,16 @@ export class SipStreamFramer {
 
   /** Bytes held right now (always ≤ maxBufferBytes). */
   get bufferedBytes(): number {
-    return this.len;
+    return this.b.len;
   }
 
   /** Bytes allocated for the buffer (always ≤ maxBufferBytes). */
   get capacityBytes(): number {
-    return this.buf.length;
+    return this.b.buf.length;
   }
 
   reset(): void {
-    this.buf = EMPTY;
-    this.len = 0;
+    this.b.reset();
     this.scanFrom = 0;
     this.startChecked = false;
     this.expected = -1;
@@ -100,13 +96,13 @@ export class SipStreamFramer {
           pos += n;
           continue;
         }
-        let room = this.maxBufferBytes - this.len;
+        let room = this.maxBufferBytes - this.b.len;
         if (room === 0) {
-          this.consume(this.overflow(0, this.len)); // unreachable (drain frees a full buffer); stay safe
+          this.consume(this.overflow(0, this.b.len)); // unreachable (drain frees a full buffer); stay safe
           room = this.maxBufferBytes;
         }
         const n = Math.min(room, chunk.length - pos);
-        this.append(chunk, pos, n);
+        this.b.append(chunk, pos, n);
         pos += n;
         this.drain(out);
       }
@@ -116,17 +112,6 @@ export class SipStreamFramer {
     return out;
   }
 
-  private append(chunk: Uint8Array, pos: number, n: number): void {
-    const need = this.len + n;
-    if (need > this.buf.length) {
-      const cap = Math.min(this.maxBufferBytes, Math.max(need, this.buf.length * 2, INITIAL_CAPACITY));
-      const next = Buffer.allocUnsafe(cap);
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-    }
-    this.buf.set(chunk.subarray(pos, pos + n), this.len);
-    this.len = need;
-  }
 
   /** Emits every complete message in the buffer, then moves the unconsumed tail to the front. */
   private drain(out: Buffer[]): void {
@@ -139,11 +124,11 @@ export class SipStreamFramer {
         if (this.resyncing) break;
       }
       if (!this.startChecked) {
-        while (off < this.len && (this.buf[off] === CR || this.buf[off] === LF)) off++; // keep-alives
-        if (off === this.len) break;
+        while (off < this.b.len && (this.b.buf[off] === CR || this.b.buf[off] === LF)) off++; // keep-alives
+        if (off === this.b.len) break;
         const eol = this.indexOf(LF, off);
         if (eol === -1) {
-          if (this.len - off <= this.lineLimit) break;
+          if (this.b.len - off <= this.lineLimit) break;
           this.resyncing = true; // too long for a start line
           continue;
         }
@@ -156,16 +141,16 @@ export class SipStreamFramer {
         this.scanFrom = off;
       }
       if (this.expected >= 0) {
-        if (this.len - off < this.expected) break;
-        out.push(Buffer.from(this.buf.subarray(off, off + this.expected)));
+        if (this.b.len - off < this.expected) break;
+        out.push(Buffer.from(this.b.buf.subarray(off, off + this.expected)));
         off += this.expected;
         this.startChecked = false;
         continue;
       }
       const headEnd = this.indexOf(CRLFCRLF, Math.max(off, this.scanFrom));
       if (headEnd === -1) {
-        this.scanFrom = Math.max(off, this.len - 3);
-        if (this.len - off >= this.headLimit) off = this.overflow(off, this.len);
+        this.scanFrom = Math.max(off, this.b.len - 3);
+        if (this.b.len - off >= this.headLimit) off = this.overflow(off, this.b.len);
         else break;
         continue;
       }
@@ -179,7 +164,7 @@ export class SipStreamFramer {
       if (total > this.maxBufferBytes) {
         // Too big to hold: let the body pass unbuffered, frame again after it.
         this.startChecked = false;
-        const have = Math.min(this.len - bodyStart, bodyLength);
+        const have = Math.min(this.b.len - bodyStart, bodyLength);
         this.skip = bodyLength - have;
         this.dropped += bodyStart + have - off;
         off = bodyStart + have;
@@ -195,15 +180,15 @@ export class SipStreamFramer {
     for (;;) {
       const eol = this.indexOf(LF, off);
       if (this.discardingLine) {
-        if (eol === -1) return this.len;
+        if (eol === -1) return this.b.len;
         this.discardingLine = false;
         off = eol + 1;
         continue;
       }
       if (eol === -1) {
-        if (this.len - off > this.lineLimit) {
+        if (this.b.len - off > this.lineLimit) {
           this.discardingLine = true;
-          return this.len;
+          return this.b.len;
         }
         return off;
       }
@@ -221,35 +206,32 @@ export class SipStreamFramer {
     this.resyncing = true;
     this.startChecked = false;
     // Mid-line if the last dropped byte doesn't end a line: drop the rest of that line too.
-    this.discardingLine = to > 0 && to <= this.len && this.buf[to - 1] !== LF;
+    this.discardingLine = to > 0 && to <= this.b.len && this.b.buf[to - 1] !== LF;
     return to;
   }
 
   private consume(off: number): void {
     if (off === 0) return;
-    const rest = this.len - off;
-    if (rest === 0 && this.buf.length > IDLE_CAPACITY) this.buf = EMPTY;
-    else if (rest > 0) this.buf.copy(this.buf, 0, off, this.len);
-    this.len = rest;
+    this.b.consume(off);
     this.scanFrom = Math.max(0, this.scanFrom - off);
   }
 
   /** Content-Length of the head in [off, headEnd); 0 when absent or unreadable (the next start line resyncs). */
   private contentLength(off: number, headEnd: number): number {
-    const head = this.buf.toString('latin1', off, headEnd);
+    const head = this.b.buf.toString('latin1', off, headEnd);
     const m = CONTENT_LENGTH.exec(head);
     if (!m) return 0;
     return m[1].length > 15 ? Number.POSITIVE_INFINITY : Number(m[1]);
   }
 
   private indexOf(needle: number | Buffer, from: number): number {
-    if (from >= this.len) return -1;
-    return this.buf.subarray(0, this.len).indexOf(needle, from);
+    if (from >= this.b.len) return -1;
+    return this.b.buf.subarray(0, this.b.len).indexOf(needle, from);
   }
 
   /** The line [off, eol) as latin1 text without its CR. */
   private line(off: number, eol: number): string {
-    const end = eol > off && this.buf[eol - 1] === CR ? eol - 1 : eol;
-    return this.buf.toString('latin1', off, end);
+    const end = eol > off && this.b.buf[eol - 1] === CR ? eol - 1 : eol;
+    return this.b.buf.toString('latin1', off, end);
   }
 }
