@@ -124,8 +124,11 @@ describe('requests', () => {
     for (const client of ['fetch', 'axios', 'got', 'undici.request'] as const) {
       harness.reset();
       const controller = new AbortController();
+      const before = slow.requests.length;
       const pending = send(client, { method: 'POST', url: calls(slow.url), body: connect(), signal: controller.signal });
-      setTimeout(() => controller.abort(), 30);
+      // Abort once the sandbox holds the request (it answers after 150 ms), not on a timer.
+      await eventually(() => slow.requests.length > before);
+      controller.abort();
       await expect(pending).rejects.toThrow();
       const span = await oneSpan();
       expect(span.status, `${client} ${JSON.stringify(span.attributes)}`).toEqual({ code: SpanStatusCode.UNSET });
