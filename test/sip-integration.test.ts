@@ -9,11 +9,8 @@ import { startKamailio, SIP_PASSWORD } from './sip-peers/kamailio';
 import type { Kamailio } from './sip-peers/kamailio';
 import { startSippUas } from './sip-peers/sipp';
 import type { Sipp } from './sip-peers/sipp';
-import { placeCall } from './sip-peers/tls-uac';
-import { startBusinessTlsServer } from './sip-peers/tls-uas';
+import { businessServer, placeCall } from './sip-peers/business-sip';
 import { META_WACID, metaInviteArgs, startSipp } from './sip-peers/sipp';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -115,18 +112,18 @@ describe("Meta's user-initiated call to the business's own TLS server", () => {
   it('is a SERVER INVITE span and a user-initiated call, the same from the accepted socket and from HEP', async () => {
     // The business listens on 127.0.0.3 so that, on loopback, only the Kamailio→business leg has
     // "Meta" (127.0.0.1) on exactly one side.
-    const certs = path.join(__dirname, '..', 'sandbox', 'certs');
-    const biz = await startBusinessTlsServer({ host: '127.0.0.3', key: fs.readFileSync(path.join(certs, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(certs, 'cert.pem'), 'utf8') });
+    const biz = businessServer('tls', '127.0.0.3');
+    const bizPort = await biz.listen();
     harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${kamailio.tlsPort}`], callSettleMs: 0 });
     hepOnly.setConfig({ sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: ['127.0.0.1'] } });
     const uac = await startSipp({
       scenario: 'uac-meta-invite.xml', mode: 'uac', transport: 'u1', remote: `127.0.0.1:${kamailio.udpPort}`, calls: 1, timeoutSec: 30,
-      extraArgs: metaInviteArgs({ business: '15551441906', businessHost: `127.0.0.3:${biz.port}`, password: SIP_PASSWORD }),
+      extraArgs: metaInviteArgs({ business: '15551441906', businessHost: `127.0.0.3:${bizPort}`, password: SIP_PASSWORD }),
     });
     try {
       const done = await uac.done;
       expect(done.code).toBe(0);
-      expect(biz.methods).toEqual(['INVITE', 'ACK', 'INVITE', 'ACK', 'BYE']);
+      expect(biz.received.map((m) => m.method)).toEqual(['INVITE', 'ACK', 'INVITE', 'ACK', 'BYE']);
       await eventually(() => spans('whatsapp call').length === 1 && hepSpans.getFinishedSpans().some((s) => s.name === 'whatsapp call'));
       const [inv] = spans('whatsapp sip.invite');
       expect(inv.kind).toBe(SpanKind.SERVER);
@@ -137,7 +134,7 @@ describe("Meta's user-initiated call to the business's own TLS server", () => {
       expect(essence(hepSpans.getFinishedSpans())).toEqual(essence(harness.exporter.getFinishedSpans()));
     } finally {
       await uac.stop();
-      await biz.close();
+      await biz.stop();
       hepOnly.setConfig({ sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: [`127.0.0.1:${kamailio.tlsPort}`] } });
     }
   });

@@ -91,53 +91,53 @@ describe('Kamailio as wa.meta.vc, sipp as Meta (business-initiated calls over TL
 
   it("INVITE → 407 → INVITE with digest → 200 from sipp → ACK → Meta's BYE over the same TLS connection → 200", async () => {
     await withEdge('uas-answer.xml', async (sip, sipp) => {
-    const call = new BusinessCall(sip, WA_USER);
-    const ok = await call.invite();
-    const challenge = call.responses[0];
-    expect(challenge.code).toBe(407);
-    expect(h(challenge, 'proxy-authenticate')).toMatch(/^Digest realm="wa\.meta\.vc", nonce="[^"]+", qop="auth"/);
-    expect(ok!.code).toBe(200);
-    expect(h(ok!, 'content-type')).toBe('application/sdp');
-    expect(ok!.body).toMatch(/^v=0\r\n[\s\S]*m=audio \d+ RTP\/SAVP/);
-    expect(h(ok!, 'x-wa-meta-user-id')).toBe('US.13491208655302741918');
-    expect(h(ok!, 'user-agent')).toBe('Facebook SipGateway');
-    expect(h(ok!, 'contact')).toMatch(/;isfocus$/);
-    expect(all(ok!, 'record-route').length).toBe(2); // Kamailio's double record-route (TLS ↔ UDP)
-    call.ack();
-    const bye = await call.receiveBye();
-    expect(bye.start).toBe(`BYE sip:+${BUSINESS}@${sip.local};transport=tls SIP/2.0`);
-    expect(h(bye, 'x-wa-meta-wacid')).toBe(META_WACID);
-    expect(h(bye, 'x-wa-meta-call-duration')).toBe('7');
-    expect(h(bye, 'call-id')).toBe(call.callId);
-    expect(tagOf(h(bye, 'to'))).toBe(call.fromTag);
-    expect(tagOf(h(bye, 'from'))).toBe(tagOf(h(ok!, 'to')));
-    await sippPassed(sipp);
+      const call = new BusinessCall(sip, WA_USER);
+      const ok = await call.invite();
+      const challenge = call.responses[0];
+      expect(challenge.code).toBe(407);
+      expect(h(challenge, 'proxy-authenticate')).toMatch(/^Digest realm="wa\.meta\.vc", nonce="[^"]+", qop="auth"/);
+      expect(ok!.code).toBe(200);
+      expect(h(ok!, 'content-type')).toBe('application/sdp');
+      expect(ok!.body).toMatch(/^v=0\r\n[\s\S]*m=audio \d+ RTP\/SAVP/);
+      expect(h(ok!, 'x-wa-meta-user-id')).toBe('US.13491208655302741918');
+      expect(h(ok!, 'user-agent')).toBe('Facebook SipGateway');
+      expect(h(ok!, 'contact')).toMatch(/;isfocus$/);
+      expect(all(ok!, 'record-route').length).toBe(2); // Kamailio's double record-route (TLS ↔ UDP)
+      call.ack();
+      const bye = await call.receiveBye();
+      expect(bye.start).toBe(`BYE sip:+${BUSINESS}@${sip.local};transport=tls SIP/2.0`);
+      expect(h(bye, 'x-wa-meta-wacid')).toBe(META_WACID);
+      expect(h(bye, 'x-wa-meta-call-duration')).toBe('7');
+      expect(h(bye, 'call-id')).toBe(call.callId);
+      expect(tagOf(h(bye, 'to'))).toBe(call.fromTag);
+      expect(tagOf(h(bye, 'from'))).toBe(tagOf(h(ok!, 'to')));
+      await sippPassed(sipp);
     });
   });
 
   it('the business hangs up: sipp answers its BYE with 200 (uas-answer-then-receive-bye)', async () => {
     await withEdge('uas-answer-then-receive-bye.xml', async (sip, sipp) => {
-    const call = new BusinessCall(sip, WA_USER);
-    expect((await call.invite())!.code).toBe(200);
-    call.ack();
-    const res = await call.bye();
-    expect(res.code).toBe(200);
-    await sippPassed(sipp);
+      const call = new BusinessCall(sip, WA_USER);
+      expect((await call.invite())!.code).toBe(200);
+      call.ack();
+      const res = await call.bye();
+      expect(res.code).toBe(200);
+      await sippPassed(sipp);
     });
   });
 
   it('the business cancels while Meta rings: 180, CANCEL → 200, INVITE → 487 (uas-ring-then-cancel)', async () => {
     await withEdge('uas-ring-then-cancel.xml', async (sip, sipp) => {
-    const call = new BusinessCall(sip, WA_USER);
-    await call.invite(SIP_PASSWORD, { waitFinal: false });
-    await call.provisional(180);
-    call.cancel();
-    const cancelled = await sip.next((r) => r.code !== undefined && h(r, 'cseq') === `${call.cseq} CANCEL`, '200 for CANCEL');
-    expect(cancelled.code).toBe(200);
-    const terminated = await sip.next((r) => r.code !== undefined && r.code >= 200 && h(r, 'cseq') === `${call.cseq} INVITE`, '487 for INVITE');
-    expect(terminated.start).toBe('SIP/2.0 487 Request Terminated');
-    sip.send([`ACK ${call.uri} SIP/2.0`, `Via: SIP/2.0/TLS ${sip.local};branch=${call.branch};rport`, 'Max-Forwards: 70', `From: "Acme" <sip:+${BUSINESS}@sip.example.com>;tag=${call.fromTag}`, `To: ${h(terminated, 'to')}`, `Call-ID: ${call.callId}`, `CSeq: ${call.cseq} ACK`]);
-    await sippPassed(sipp);
+      const call = new BusinessCall(sip, WA_USER);
+      await call.invite(SIP_PASSWORD, { waitFinal: false });
+      await call.provisional(180);
+      call.cancel();
+      const cancelled = await sip.next((r) => r.code !== undefined && h(r, 'cseq') === `${call.cseq} CANCEL`, '200 for CANCEL');
+      expect(cancelled.code).toBe(200);
+      const terminated = await sip.next((r) => r.code !== undefined && r.code >= 200 && h(r, 'cseq') === `${call.cseq} INVITE`, '487 for INVITE');
+      expect(terminated.start).toBe('SIP/2.0 487 Request Terminated');
+      call.ackFailure(terminated);
+      await sippPassed(sipp);
     });
   });
 

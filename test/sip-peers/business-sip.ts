@@ -176,7 +176,6 @@ export const SDP_OFFER = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 12
 
 /** The business calling a WhatsApp user through "wa.meta.vc" (Kamailio's TLS port). */
 export class BusinessCall {
-  readonly callId = `biz-${rand()}`;
   readonly fromTag = rand();
   readonly uri: string;
   cseq = 1;
@@ -184,7 +183,7 @@ export class BusinessCall {
   responses: Msg[] = [];
   final?: Msg;
 
-  constructor(readonly sip: SipStream, to: string) {
+  constructor(readonly sip: SipStream, to: string, readonly callId = `biz-${rand()}`) {
     this.uri = `sip:+${to}@wa.meta.vc;transport=tls`;
   }
 
@@ -217,7 +216,7 @@ export class BusinessCall {
   }
 
   /** ACK for a non-2xx final: same branch as the INVITE, hop by hop. */
-  private ackFailure(res: Msg): void {
+  ackFailure(res: Msg): void {
     this.sip.send([`ACK ${this.uri} SIP/2.0`, `Via: SIP/2.0/TLS ${this.sip.local};branch=${this.branch};rport`, 'Max-Forwards: 70', `From: ${this.from}`, `To: ${h(res, 'to')}`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} ACK`]);
   }
 
@@ -280,7 +279,8 @@ export class BusinessCall {
 }
 
 // ---------------------------------------------------------------------------------------------------
-export function businessServer(kind: 'tls' | 'tcp'): { listen(): Promise<number>; received: Msg[]; stop(): Promise<void>; port: number } {
+/** A business SIP server answering Meta's calls (challenge, answer, BYE); `host` is any loopback address. */
+export function businessServer(kind: 'tls' | 'tcp', host = '127.0.0.1'): { listen(): Promise<number>; received: Msg[]; stop(): Promise<void>; port: number } {
   const received: Msg[] = [];
   const streams: SipStream[] = [];
   let port = 0;
@@ -304,7 +304,7 @@ export function businessServer(kind: 'tls' | 'tcp'): { listen(): Promise<number>
             const withTag = { ...rq, headers: new Map(rq.headers).set('to', [`${h(rq, 'to')};tag=${tag}`]) };
             sip.respond(withTag, 180, 'Ringing');
             const answer = ['v=0', 'o=- 2 2 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40002 RTP/SAVP 111', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:BIZSECRETBIZSECRETBIZSECRETBIZSECRETBIZS', 'a=rtpmap:111 opus/48000/2', ''].join(CRLF);
-            sip.respond(withTag, 200, 'OK', [`Contact: <sip:+${BUSINESS}@127.0.0.1:${port};transport=${kind}>`, 'Content-Type: application/sdp'], answer);
+            sip.respond(withTag, 200, 'OK', [`Contact: <sip:+${BUSINESS}@${host}:${port};transport=${kind}>`, 'Content-Type: application/sdp'], answer);
           }
         } else if (rq.method === 'BYE') sip.respond(rq, 200, 'OK');
       }
@@ -324,7 +324,7 @@ export function businessServer(kind: 'tls' | 'tcp'): { listen(): Promise<number>
     },
     listen: () =>
       new Promise<number>((resolve, reject) => {
-        server.once('error', reject).listen(0, '127.0.0.1', () => {
+        server.once('error', reject).listen(0, host, () => {
           port = (server.address() as net.AddressInfo).port;
           resolve(port);
         });
@@ -337,3 +337,35 @@ export function businessServer(kind: 'tls' | 'tcp'): { listen(): Promise<number>
   };
 }
 
+export interface CallResult {
+  /** Final responses to the INVITEs, in order (e.g. 407 then 200). */
+  statuses: number[];
+  reasons: string[];
+  byeFromMeta?: Msg;
+}
+
+/**
+ * One whole business-initiated call through Meta's edge: INVITE with the digest round, then ACK and
+ * answering Meta's BYE — or, with `cancelWhenRinging`, CANCEL at the 180 and ACK the 487.
+ */
+export async function placeCall(o: { port: number; ca: string; to: string; password: string; callId: string; cancelWhenRinging?: boolean }): Promise<CallResult> {
+  const sip = await connectTls(o.port, o.ca);
+  try {
+    const call = new BusinessCall(sip, o.to, o.callId);
+    let byeFromMeta: Msg | undefined;
+    if (o.cancelWhenRinging) {
+      await call.invite(o.password, { waitFinal: false });
+      await call.provisional(180);
+      call.cancel();
+      const final = await sip.next((r) => r.code !== undefined && r.code >= 200 && h(r, 'cseq') === `${call.cseq} INVITE`, 'final response to the cancelled INVITE');
+      call.responses.push(final);
+      call.ackFailure(final);
+    } else if ((await call.invite(o.password))!.code! < 300) {
+      call.ack();
+      byeFromMeta = await call.receiveBye();
+    }
+    return { statuses: call.responses.map((r) => r.code!), reasons: call.responses.map((r) => r.reason ?? ''), byeFromMeta };
+  } finally {
+    sip.close();
+  }
+}
