@@ -5,7 +5,6 @@
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes, SpanContext, Tracer } from '@opentelemetry/api';
-import { classifySipResponse } from '../catalogue';
 import * as A from '../semconv';
 import type { SipOperationEvent } from '../sip/tracking/sip-operation';
 import type { WhatsAppCallingInstrumentationConfig } from '../types';
@@ -21,9 +20,7 @@ export function recordSipOperation(
   config: WhatsAppCallingInstrumentationConfig,
   callSpan?: SpanContext,
 ): void {
-  const c = e.finalStatus !== undefined
-    ? classifySipResponse({ status: e.finalStatus, reason: e.reason, warning: e.warning, credentialsSent: e.credentialsSent, cancelled: e.cancelled })
-    : undefined;
+  const c = e.classification;
   const failed = c?.isError === true;
   const attributes: Attributes = {
     [A.ATTR_WA_OPERATION]: e.operation,

@@ -24,7 +24,7 @@ export function expressMiddleware(observer: WebhookObserver) {
   return function whatsappWebhookObserver(req: IncomingMessage & { body?: unknown }, _res: unknown, next: Next): void {
     let ctx: Context | undefined;
     try {
-      if (req.body !== undefined && !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0 && !Buffer.isBuffer(req.body))) {
+      if (hasBody(req.body)) {
         ctx = observer.observe(req.body, req.headers);
       } else if (req.method === 'POST' && !req.readableEnded) {
         tapRequestStream(req, (raw) => observer.observe(raw, req.headers));
@@ -48,6 +48,16 @@ export function fastifyPreHandler(observer: WebhookObserver) {
     if (ctx) context.with(ctx, () => done());
     else done();
   };
+}
+
+/**
+ * A body parser ran and produced something. Express 4's body-parser leaves `{}` when the content type
+ * didn't match, which means "not parsed" here: the stream is then still unread.
+ */
+function hasBody(body: unknown): boolean {
+  if (body === undefined || body === null) return false;
+  if (Buffer.isBuffer(body) || typeof body !== 'object') return true;
+  return Object.keys(body).length > 0;
 }
 
 /** Copies the bytes the app itself reads from the request stream; observes them at `'end'`. */

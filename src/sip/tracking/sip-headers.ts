@@ -16,13 +16,6 @@ export function callDurationOf(msg: SipMessage): number | undefined {
   return v && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
 }
 
-/** The quoted text of a `Warning: 399 <host> "<text>"` header, if any. */
-export function warningTextOf(msg: SipMessage): string | undefined {
-  const v = header(msg, 'warning');
-  if (!v) return undefined;
-  const m = /^\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.){0,1024})"/.exec(v);
-  return m ? m[1] : v.slice(0, 1024);
-}
 
 /** Digits of a SIP URI user part (`+14085551234` → `14085551234`), BSUIDs kept as they are. */
 export function numberOf(uri: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import type { SipClassification } from '../../catalogue';
 import type { CallDirection } from '../../graph/operation';
 import type { SipSourceKind } from './sip-observation';
 
@@ -21,8 +22,10 @@ export interface SipOperationEvent {
   endTime: number;
   finalStatus?: number;
   reason?: string;
-  /** Text of `Warning: 399 wa.meta.vc "…"`, when Meta sent one. */
+  /** The `Warning` header (Meta: `399 wa.meta.vc "…"`), when sent. */
   warning?: string;
+  /** The catalogue's reading of the final response (set when there is one). */
+  classification?: SipClassification;
   challenged: boolean;
   credentialsSent: boolean;
   cancelled: boolean;

@@ -3,7 +3,6 @@
  * tracker (a business-initiated SIP call only learns its WhatsApp call id from Meta's BYE), and carry
  * the WhatsApp call id as `wacid` once known. The business number stands in for the phone number id.
  */
-import { classifySipResponse } from '../../catalogue';
 import type { CallSignal } from '../../events/call-signal';
 import type { SipOperationEvent } from './sip-operation';
 
@@ -30,7 +29,8 @@ export function signalsOfSipOperation(e: SipOperationEvent): CallSignal[] {
       );
       return out;
     }
-    const c = classifySipResponse({ status: e.finalStatus, reason: e.reason, warning: e.warning, credentialsSent: e.credentialsSent, cancelled: e.cancelled });
+    const c = e.classification;
+    if (!c) return out;
     if (c.category === 'declined' || (e.role === 'server' && !e.cancelled)) {
       out.push({ ...base, type: e.role === 'server' ? 'reject' : 'status', status: 'rejected', at: e.endTime, dedupeKey: key('rejected', e.endTime), direction, succeeded: true });
     }

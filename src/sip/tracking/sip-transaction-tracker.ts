@@ -8,10 +8,11 @@
  * - BYE/CANCEL transactions are keyed by branch + method;
  * - anything without a final response expires after `transactionTimeoutMs`, so memory stays bounded.
  */
+import { classifySipResponse } from '../../catalogue';
 import type { CallSignal } from '../../events/call-signal';
 import type { SipMessage } from '../wire';
 import { callIdOf, cseqOf, header, topViaBranchOf } from '../wire';
-import { callDurationOf, numberOf, wacidOf, warningTextOf } from './sip-headers';
+import { callDurationOf, numberOf, wacidOf } from './sip-headers';
 import type { SipObservation } from './sip-observation';
 import type { SipOperationEvent, SipOperationName } from './sip-operation';
 import { signalsOfSipOperation } from './sip-signals';
@@ -109,7 +110,7 @@ export class SipTransactionTracker {
     }
     ev.finalStatus = msg.status;
     ev.reason = msg.reason;
-    ev.warning = warningTextOf(msg);
+    ev.warning = header(msg, 'warning');
     ev.endTime = o.at;
     this.finish(key);
   }
@@ -158,9 +159,14 @@ export class SipTransactionTracker {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
+    const ev = open.event;
+    if (ev.finalStatus !== undefined) {
+      // Classified once here; the call signals and the operation span both read it.
+      ev.classification = classifySipResponse({ status: ev.finalStatus, reason: ev.reason, warning: ev.warning, credentialsSent: ev.credentialsSent, cancelled: ev.cancelled });
+    }
     // Signals first: the call span they start is what the operation span links to.
-    for (const s of signalsOfSipOperation(open.event)) this.out.signal(s);
-    this.out.operation(open.event);
+    for (const s of signalsOfSipOperation(ev)) this.out.signal(s);
+    this.out.operation(ev);
   }
 
   /** Expires transactions older than the timeout; insertion order is age order. */

@@ -120,7 +120,7 @@ export class GraphExchange {
     return {
       kind: 'graph_operation',
       operation,
-      endpoint: endpoint as GraphEndpoint,
+      endpoint,
       method: method.toUpperCase(),
       url: this.init.url,
       serverAddress: this.init.base.serverAddress,
