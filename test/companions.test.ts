@@ -61,4 +61,26 @@ describe('registration alongside instrumentation-undici and instrumentation-http
       expect(httpSpans.every((s) => s.traceId === app.traceId)).toBe(true);
     }
   });
+
+  it('puts each WhatsApp span in the HTTP span\'s trace, as its child, when the app has no active span', () => {
+    for (const order of ['ours-first', 'ours-last']) {
+      const spans = run({ ORDER: order, NO_APP_SPAN: '1' });
+      const httpSpans = spans.filter((s) => s.name === 'POST' && s.kind === 2);
+      const ours = spans.filter((s) => s.name.startsWith('whatsapp '));
+      expect(httpSpans.length).toBe(2);
+      expect(ours.length).toBe(2);
+      for (const span of ours) {
+        const parent = httpSpans.find((h) => h.spanId === span.parentSpanId);
+        expect(parent, `${order}: ${span.name}`).toBeDefined();
+        expect(span.traceId).toBe(parent!.traceId);
+      }
+    }
+  });
+
+  it('keeps a WhatsApp span a root when no HTTP instrumentation propagated a context', () => {
+    const spans = run({ COMPANIONS: 'none', NO_APP_SPAN: '1' });
+    const ours = spans.filter((s) => s.name.startsWith('whatsapp '));
+    expect(ours.length).toBe(2);
+    expect(ours.every((s) => s.parentSpanId === undefined)).toBe(true);
+  });
 });

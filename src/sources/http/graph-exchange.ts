@@ -15,6 +15,8 @@ import { parseResponseBody } from '../../graph/response-body';
 import { BoundedBytes } from '../../util/bounded-bytes';
 import { nowMs } from '../../util/clock';
 import { decodeBody } from '../../util/content-decoding';
+import { parentContextOf } from './propagated-parent';
+import type { OutgoingHeaders } from './propagated-parent';
 
 /**
  * How long an exchange may wait: for response headers (the app's own timeout is usually shorter), and
@@ -28,6 +30,8 @@ export interface ExchangeInit {
   method: string;
   url: string;
   parentContext: Context;
+  /** The request's headers as sent (read at completion, when HTTP instrumentations have injected theirs). */
+  outgoingHeaders?: OutgoingHeaders;
   maxBodyBytes: number;
   emit: GraphOperationListener;
   onError: (err: unknown) => void;
@@ -125,7 +129,7 @@ export class GraphExchange {
       url: this.init.url,
       serverAddress: this.init.base.serverAddress,
       serverPort: this.init.base.serverPort,
-      parentContext: this.init.parentContext,
+      parentContext: parentContextOf(this.init.parentContext, this.init.outgoingHeaders),
       startTime: this.startTime,
       endTime: this.lastActivity,
       request,

@@ -15,6 +15,7 @@ import { ChannelSubscriptions } from './channels';
 import { isAbortError } from './graph-exchange';
 import type { GraphExchange } from './graph-exchange';
 import { openExchange } from './open-exchange';
+import { nodeHeaderRecord } from './propagated-parent';
 import type { HttpSourceOptions } from './source-options';
 
 type Writer = (this: http.ClientRequest, ...args: unknown[]) => unknown;
@@ -111,7 +112,9 @@ export class NodeHttpSource {
 
   private start(request: http.ClientRequest): GraphExchange | null {
     const host = request.getHeader('host') ?? request.host;
-    const exchange = openExchange(this.options, `${request.protocol}//${String(host)}`, request.method, request.path, 'node:http');
+    const exchange = openExchange(this.options, `${request.protocol}//${String(host)}`, request.method, request.path, 'node:http', () =>
+      nodeHeaderRecord(request.getHeaders()),
+    );
     if (!exchange) return null;
     // errorMonitor observes 'error' without counting as a handler, so unhandled errors stay unhandled.
     request.on(errorMonitor, (err: unknown) => exchange.fail(err, exchange.cancelledByApp || isAbortError(err)));

@@ -13,6 +13,7 @@ import { ChannelSubscriptions } from './channels';
 import { isAbortError } from './graph-exchange';
 import type { GraphExchange } from './graph-exchange';
 import { openExchange } from './open-exchange';
+import { undiciHeaderRecord } from './propagated-parent';
 import type { HttpSourceOptions } from './source-options';
 
 interface UndiciRequest {
@@ -20,6 +21,7 @@ interface UndiciRequest {
   method?: unknown;
   path?: unknown;
   body?: unknown;
+  headers?: unknown;
   onData?: (chunk: unknown) => unknown;
 }
 
@@ -49,7 +51,7 @@ export class UndiciSource {
   private onCreate(request: UndiciRequest): void {
     const origin = originOf(request.origin);
     if (origin === undefined || typeof request.path !== 'string' || typeof request.method !== 'string') return;
-    const exchange = openExchange(this.options, origin, request.method, request.path, 'undici');
+    const exchange = openExchange(this.options, origin, request.method, request.path, 'undici', () => undiciHeaderRecord(request.headers));
     if (!exchange) return;
     this.exchanges.set(request, exchange);
     if (exchange.endpoint.edge === 'calls' && this.options.injectTraceContext()) injectTraceContext(request);
