@@ -63,6 +63,7 @@ export class CallLifecycle {
       listener: {
         started: (first) => startCallSpan(deps.tracer(), first),
         businessInitiatedConnected: (phone) => this.callMetrics.businessInitiatedConnected(phone),
+        acceptedWithoutPreAccept: (record) => this.callMetrics.acceptedWithoutPreAccept(record),
         ended: (record, signals, span) => {
           endCallSpan(span, record, signals);
           this.callMetrics.callEnded(record);
@@ -88,15 +89,22 @@ export class CallLifecycle {
 
   /** Feeds a Graph operation; returns the call span's context for the operation span to link to. */
   observeGraphOperation(event: GraphOperationEvent): SpanContext | undefined {
+    // A call request names its number even when it failed without a call id (e.g. 138002 at the limit).
+    const { direction } = event.operation;
+    if (direction) this.callMetrics.knowKey({ phoneNumberId: event.endpoint.phoneNumberId, direction, signaling: A.SIGNALING_GRAPH_API });
     const signal = signalOfGraphOperation(event);
     if (!signal) return undefined;
-    this.tracker.ingest(signal);
-    return this.tracker.handleOf(signal.callId)?.spanContext();
+    return this.observeSignal(signal);
   }
 
   observeSignal(signal: CallSignal): SpanContext | undefined {
-    this.tracker.ingest(signal);
+    this.ingest(signal);
     return this.tracker.handleOf(signal.callId)?.spanContext();
+  }
+
+  private ingest(signal: CallSignal): void {
+    if (signal.phoneNumberId && signal.direction) this.callMetrics.knowKey({ phoneNumberId: signal.phoneNumberId, direction: signal.direction, signaling: signal.signaling });
+    this.tracker.ingest(signal);
   }
 
   /** Observes a webhook delivery; returns a trace context to continue (callback-data propagation). */
@@ -107,7 +115,7 @@ export class CallLifecycle {
     for (const signal of parsed.signals) {
       const remote = propagate ? traceContextFromCallbackData(signal.bizOpaqueCallbackData) : undefined;
       continued ??= remote;
-      this.tracker.ingest({ ...signal, parentContext: remote ?? context.active() });
+      this.ingest({ ...signal, parentContext: remote ?? context.active() });
     }
     for (const e of parsed.unattachedErrors) {
       const { category } = classifyGraphError({ code: e.code });

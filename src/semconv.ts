@@ -81,3 +81,7 @@ export const ATTR_WA_BUSINESS_NUMBER = 'whatsapp.business.phone_number';
 export const ATTR_NETWORK_TRANSPORT = 'network.transport';
 export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
 export const ATTR_NETWORK_PEER_PORT = 'network.peer.port';
+
+// Media
+/** `dtls` | `sdes` | `unknown`: the media security mode the business's SDP declares (never the SDP). */
+export const ATTR_WA_MEDIA_SECURITY = 'whatsapp.media.security';

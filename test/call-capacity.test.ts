@@ -29,8 +29,8 @@ beforeEach(() => {
 
 const gauge = (m: MetricData | undefined, attrs: Record<string, string> = { 'whatsapp.phone_number_id': PHONE }) =>
   (m?.dataPoints as DataPoint<number>[] | undefined)?.find((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v))?.value ?? 0;
-const graph = async (body: object) => {
-  const res = await send('axios', { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/calls`, body: JSON.stringify({ messaging_product: 'whatsapp', ...body }) });
+const graph = async (body: object, phone = PHONE) => {
+  const res = await send('axios', { method: 'POST', url: `${sb.url}/v23.0/${phone}/calls`, body: JSON.stringify({ messaging_product: 'whatsapp', ...body }) });
   return { status: res.status, json: JSON.parse(res.body.toString()) };
 };
 const connect = (to = USER) => graph({ action: 'connect', to, session: { sdp_type: 'offer', sdp: 'v=0\r\n' } });
@@ -53,6 +53,29 @@ describe('concurrency', () => {
     expect(sb.activeCalls(PHONE)).toBe(2);
     for (const id of ids.slice(1)) expect((await graph({ action: 'terminate', call_id: id })).status).toBe(200);
     expect(gauge(await harness.metric('whatsapp.calling.calls.active'), active)).toBe(0);
+  });
+});
+
+describe('active-call series for every known number', () => {
+  const at = (phone: string) => ({ 'whatsapp.phone_number_id': phone, 'whatsapp.call.direction': 'business_initiated', 'whatsapp.signaling': 'graph_api' });
+  const point = (m: MetricData | undefined, attrs: Record<string, string>) =>
+    (m?.dataPoints as DataPoint<number>[] | undefined)?.find((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v));
+
+  it('reports 0 for a number whose only call started and ended between two collections', async () => {
+    const phone = '106540350000001';
+    const placed = await graph({ action: 'connect', to: USER, session: { sdp_type: 'offer', sdp: 'v=0\r\n' } }, phone);
+    await graph({ action: 'terminate', call_id: placed.json.calls[0].id }, phone);
+    const activePoint = point(await harness.metric('whatsapp.calling.calls.active'), at(phone));
+    expect(activePoint?.value).toBe(0);
+    expect(point(await harness.metric('whatsapp.calling.calls.active.limit'), { 'whatsapp.phone_number_id': phone })?.value).toBe(3);
+  });
+
+  it('knows a number from a call request that failed without a call id', async () => {
+    const phone = '106540350000002';
+    const refused = await graph({ action: 'connect', to: '15550138006', session: { sdp_type: 'offer', sdp: 'v=0\r\n' } }, phone);
+    expect(refused.json.error.code).toBe(138006);
+    expect(point(await harness.metric('whatsapp.calling.calls.active'), at(phone))?.value).toBe(0);
+    expect(point(await harness.metric('whatsapp.calling.calls.active.limit'), { 'whatsapp.phone_number_id': phone })?.value).toBe(3);
   });
 });
 

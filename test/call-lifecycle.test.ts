@@ -16,6 +16,9 @@ import type { WebhookApps } from './helpers/webhook-apps';
 const PHONE = '106540352242922';
 const USER = '14085551234';
 const SDP = 'v=0\r\n';
+const SRTP_KEY = 'PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR';
+const DTLS_SDP = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=setup:actpass\r\na=fingerprint:sha-256 AB:CD:EF\r\n';
+const SDES_SDP = `v=0\r\nm=audio 9 RTP/SAVPF 111\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SRTP_KEY}\r\n`;
 const harness = createHarness({ callSettleMs: 60_000 });
 let sb: Sandbox;
 let apps: WebhookApps;
@@ -106,15 +109,46 @@ describe('user-initiated call', () => {
     expect(call.events.map((e) => e.name)).toEqual(['whatsapp.webhook.connect', 'whatsapp.graph_api.pre_accept', 'whatsapp.graph_api.accept', 'whatsapp.webhook.terminate']);
   });
 
-  it('counts an accept without pre_accept (the audio-clipping pattern)', async () => {
-    const before = sumOf(await harness.metric('whatsapp.calling.accepts_without_pre_accept'), { 'whatsapp.phone_number_id': PHONE });
+  it('counts an accept without pre_accept at the accept, while the call is live, labelled with its media security', async () => {
+    const clipRisk = async () => sumOf(await harness.metric('whatsapp.calling.accepts_without_pre_accept'), { 'whatsapp.phone_number_id': PHONE, 'whatsapp.media.security': 'dtls' });
+    const before = await clipRisk();
     const wacid = 'wacid.UIC-nopre';
     await deliver(sb.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER }));
-    await graph({ action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: SDP } });
+    await graph({ action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: DTLS_SDP } });
+    expect((await clipRisk()) - before).toBe(1); // no terminate yet: the call is still going
     await deliver(sb.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, durationS: 12 }));
     const call = await callSpanOf(wacid);
     expect(call.attributes['whatsapp.call.pre_accepted']).toBe(false);
-    expect(sumOf(await harness.metric('whatsapp.calling.accepts_without_pre_accept'), { 'whatsapp.phone_number_id': PHONE }) - before).toBe(1);
+    expect(call.attributes['whatsapp.media.security']).toBe('dtls');
+    expect((await clipRisk()) - before).toBe(1); // and not again when it ends
+  });
+
+  it('does not count an accept that followed a pre_accept', async () => {
+    const total = async () => sumOf(await harness.metric('whatsapp.calling.accepts_without_pre_accept'));
+    const before = await total();
+    const wacid = 'wacid.UIC-pre2';
+    await deliver(sb.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER }));
+    await graph({ action: 'pre_accept', call_id: wacid, session: { sdp_type: 'answer', sdp: DTLS_SDP } });
+    await graph({ action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: DTLS_SDP } });
+    expect((await total()) - before).toBe(0);
+  });
+
+  it('records the media security the business SDP declares on the operation and call spans, never the SDP or its key', async () => {
+    const wacid = 'wacid.UIC-sdes';
+    await deliver(sb.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER }));
+    await graph({ action: 'pre_accept', call_id: wacid, session: { sdp_type: 'answer', sdp: SDES_SDP } });
+    await graph({ action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: SDES_SDP } });
+    await deliver(sb.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, durationS: 40 }));
+    const call = await callSpanOf(wacid);
+    expect(call.attributes['whatsapp.media.security']).toBe('sdes');
+    const ops = harness.whatsappSpans().filter((s) => s.attributes['whatsapp.call.id'] === wacid && s.name !== 'whatsapp call');
+    expect(ops.map((s) => [s.name, s.attributes['whatsapp.media.security']])).toEqual([
+      ['whatsapp calls.pre_accept', 'sdes'],
+      ['whatsapp calls.accept', 'sdes'],
+    ]);
+    const exported = JSON.stringify(harness.exporter.getFinishedSpans().map((s) => [s.attributes, s.events, s.links]));
+    expect(exported).not.toContain(SRTP_KEY);
+    expect(exported).not.toContain('a=crypto');
   });
 
   it('ends as rejected when the business rejects it', async () => {

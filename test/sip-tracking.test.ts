@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseSipMessage } from '../src/sip/wire';
 import { SipTransactionTracker } from '../src/sip/tracking/sip-transaction-tracker';
 import type { SipOperationEvent } from '../src/sip/tracking/sip-operation';
-import { createHarness, sumOf } from './helpers/otel-harness';
+import { countOf, createHarness, sumOf } from './helpers/otel-harness';
 import { invite, metaInvite, request, response } from './sip/messages';
 
 const harness = createHarness({ callSettleMs: 0 });
@@ -69,6 +69,19 @@ describe('outbound (business-initiated) INVITE', () => {
     expect(inv.attributes).toMatchObject({ 'whatsapp.error.category': category, 'error.type': String(status), 'sip.reason': reason });
     expect(inv.status.code).toBe(SpanStatusCode.ERROR);
     expect(spans('whatsapp call')[0].attributes['whatsapp.call.status']).toBe(callStatus);
+  });
+
+  it('labels the INVITE duration metric with its final SIP status (the SIP status mix), not the error count', async () => {
+    const duration = async (status: number) => countOf(await harness.metric('whatsapp.calling.operation.duration'), { 'whatsapp.operation': 'sip.invite', 'sip.status_code': status });
+    const [ok, busy] = [await duration(200), await duration(503)];
+    for (const [callId, status, reason] of [['mix-200', 200, 'OK'], ['mix-503', 503, 'Service Unavailable']] as const) {
+      feed(invite({ callId, auth: true }), true);
+      feed(response(status, reason, { callId, toTag: 't1' }), false);
+    }
+    expect((await duration(200)) - ok).toBe(1);
+    expect((await duration(503)) - busy).toBe(1);
+    const errors = await harness.metric('whatsapp.calling.errors');
+    expect(errors?.dataPoints.every((p) => p.attributes['sip.status_code'] === undefined)).toBe(true);
   });
 
   it('reports a second challenge after credentials as an auth failure', () => {

@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import type { MediaSecurity } from '../graph/media-security';
 import type { CallDirection } from '../graph/operation';
 
 /** Where a call signal was observed. */
@@ -55,6 +56,8 @@ export interface CallSignal {
   succeeded?: boolean;
   requestId?: string;
   bizOpaqueCallbackData?: string;
+  /** Media security mode of the SDP the business sent with this signal (connect, pre_accept, accept). */
+  mediaSecurity?: MediaSecurity;
   /** Context the call span should start in, if this signal starts the call. */
   parentContext?: Context;
 }

@@ -3,6 +3,8 @@
  * `application/x-www-form-urlencoded` (what curl -F / form posts send). Never throws; a truncated or
  * hostile body yields whatever could be read safely.
  */
+import { mediaSecurityOfSdp } from './media-security';
+import type { MediaSecurity } from './media-security';
 
 export interface GraphRequestFields {
   action?: string;
@@ -16,6 +18,8 @@ export interface GraphRequestFields {
   templateVoiceCallButton?: boolean;
   /** Whether a `calling` object is present (settings update). */
   hasCalling?: boolean;
+  /** The media security mode of `session.sdp` (connect offer, pre_accept/accept answer), when present. */
+  mediaSecurity?: MediaSecurity;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 4096 ? v : undefined);
@@ -50,7 +54,14 @@ function fromJson(text: string): GraphRequestFields {
     interactiveType: interactive ? str(interactive.type) : undefined,
     templateVoiceCallButton: hasVoiceCallButton(b.template),
     hasCalling: typeof b.calling === 'object' && b.calling !== null,
+    mediaSecurity: sessionSecurity(b.session),
   };
+}
+
+function sessionSecurity(session: unknown): MediaSecurity | undefined {
+  if (typeof session !== 'object' || session === null) return undefined;
+  const sdp = (session as { sdp?: unknown }).sdp;
+  return typeof sdp === 'string' ? mediaSecurityOfSdp(sdp) : undefined;
 }
 
 function hasVoiceCallButton(template: unknown): boolean | undefined {
@@ -65,7 +76,13 @@ function hasVoiceCallButton(template: unknown): boolean | undefined {
 /** A body larger than the inspection limit: pick top-level-looking string fields by pattern. */
 function fromTruncatedJson(text: string): GraphRequestFields {
   const field = (name: string) => new RegExp(`"${name}"\\s*:\\s*"([^"\\\\]{0,512})"`).exec(text)?.[1];
-  return { action: field('action'), callId: field('call_id'), to: field('to') ?? field('recipient') };
+  const sdpAt = text.search(/"sdp"\s*:\s*"/);
+  return {
+    action: field('action'),
+    callId: field('call_id'),
+    to: field('to') ?? field('recipient'),
+    mediaSecurity: sdpAt >= 0 ? mediaSecurityOfSdp(text.slice(sdpAt)) : undefined,
+  };
 }
 
 function fromForm(text: string): GraphRequestFields {
@@ -82,5 +99,16 @@ function fromForm(text: string): GraphRequestFields {
     messageType: p.get('type') ?? undefined,
     interactiveType,
     hasCalling: p.has('calling'),
+    mediaSecurity: formSessionSecurity(p.get('session')),
   };
+}
+
+/** Form posts carry `session` as a JSON text. */
+function formSessionSecurity(session: string | null): MediaSecurity | undefined {
+  if (!session) return undefined;
+  try {
+    return sessionSecurity(JSON.parse(session));
+  } catch {
+    return undefined;
+  }
 }

@@ -7,7 +7,7 @@
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import * as A from '../semconv';
-import type { CallStore } from '../tracker/call-store';
+import type { ActiveCallKey, CallStore } from '../tracker/call-store';
 import type { CallRecord } from '../tracker/fold-call';
 
 export interface CallMetricsLimits {
@@ -16,7 +16,17 @@ export interface CallMetricsLimits {
   callInitiationLimit(): number;
 }
 
+/** Bound on the (number, direction, signaling) keys remembered for the zero-valued active series. */
+export const MAX_KNOWN_ACTIVE_KEYS = 10_000;
+
 export class CallMetrics {
+  /**
+   * Every key of the active-call gauge seen so far, reported as 0 when none of its calls is live: a call
+   * that starts and ends between two collections would otherwise leave no series at all, and
+   * `active / limit` would show "no data". Also, the SDK keeps exporting the last value of an attribute
+   * set that a callback stopped observing.
+   */
+  private readonly knownKeys = new Map<string, Attributes>();
   private readonly calls: Counter;
   private readonly duration: Histogram;
   private readonly mediaTimeouts: Counter;
@@ -53,21 +63,16 @@ export class CallMetrics {
     const inits = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS, { description: 'Call initiations in the rolling 24 h', unit: '{call}', valueType: ValueType.INT });
     const initsLimit = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS_LIMIT, { description: 'Call initiations allowed per number in 24 h', unit: '{call}', valueType: ValueType.INT });
 
-    // Keys once reported are reported as 0 when their calls are gone: the SDK would otherwise keep
-    // exporting the last value of an attribute set that a callback stopped observing.
-    const activeKeys = new Map<string, Attributes>();
     meter.addBatchObservableCallback(async (observer) => {
       const snapshot = await store().snapshot(now(), limits.businessInitiatedCallLimit());
       const counts = new Map<string, number>();
-      for (const { key, count } of snapshot.active) {
-        const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
-        if (!activeKeys.has(id)) {
-          activeKeys.set(id, { [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId, [A.ATTR_WA_CALL_DIRECTION]: key.direction, [A.ATTR_WA_SIGNALING]: key.signaling });
-        }
-        counts.set(id, count);
+      for (const { key, count } of snapshot.active) counts.set(this.knowKey(key, true), count);
+      const phones = new Set(snapshot.phoneNumberIds);
+      for (const [id, attrs] of this.knownKeys) {
+        observer.observe(active, counts.get(id) ?? 0, attrs);
+        phones.add(attrs[A.ATTR_WA_PHONE_NUMBER_ID] as string);
       }
-      for (const [id, attrs] of activeKeys) observer.observe(active, counts.get(id) ?? 0, attrs);
-      for (const phoneNumberId of snapshot.phoneNumberIds) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
+      for (const phoneNumberId of phones) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
       for (const q of snapshot.quota) {
         const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };
         observer.observe(pairMax, q.maxPairUsage, attrs);
@@ -79,6 +84,18 @@ export class CallMetrics {
     }, [active, activeLimit, pairMax, pairLimit, exhausted, inits, initsLimit]);
   }
 
+  /**
+   * Remembers a key of the active-call gauge (a number the instrumentation saw a call operation or
+   * signal for). Returns its id. `force`: keys the store reports live are kept even past the bound.
+   */
+  knowKey(key: ActiveCallKey, force = false): string {
+    const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
+    if (!this.knownKeys.has(id) && (force || this.knownKeys.size < MAX_KNOWN_ACTIVE_KEYS)) {
+      this.knownKeys.set(id, { [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId, [A.ATTR_WA_CALL_DIRECTION]: key.direction, [A.ATTR_WA_SIGNALING]: key.signaling });
+    }
+    return id;
+  }
+
   callEnded(r: CallRecord): void {
     const base: Attributes = { [A.ATTR_WA_SIGNALING]: r.signaling };
     if (r.phoneNumberId) base[A.ATTR_WA_PHONE_NUMBER_ID] = r.phoneNumberId;
@@ -88,7 +105,13 @@ export class CallMetrics {
     if (r.mediaTimeout) {
       this.mediaTimeouts.add(1, { ...base, [A.ATTR_WA_MEDIA_TIMEOUT_KIND]: r.mediaTimeout.kind, [A.ATTR_WA_MEDIA_TIMEOUT_PHASE]: r.mediaTimeout.phase });
     }
-    if (r.acceptedWithoutPreAccept && r.phoneNumberId) this.acceptsWithoutPreAccept.add(1, { [A.ATTR_WA_PHONE_NUMBER_ID]: r.phoneNumberId });
+  }
+
+  /** Counted at the accept, labelled with the media security the business's SDP declared. */
+  acceptedWithoutPreAccept(r: CallRecord): void {
+    const attrs: Attributes = { [A.ATTR_WA_MEDIA_SECURITY]: r.mediaSecurity ?? 'unknown', [A.ATTR_WA_SIGNALING]: r.signaling };
+    if (r.phoneNumberId) attrs[A.ATTR_WA_PHONE_NUMBER_ID] = r.phoneNumberId;
+    this.acceptsWithoutPreAccept.add(1, attrs);
   }
 
   businessInitiatedConnected(phoneNumberId: string): void {

@@ -52,6 +52,7 @@ function callAttributes(r: CallRecord): Attributes {
   if (r.direction) a[A.ATTR_WA_CALL_DIRECTION] = r.direction;
   if (r.requestId) a[A.ATTR_WA_REQUEST_ID] = r.requestId;
   if (r.durationS !== undefined) a[A.ATTR_WA_CALL_DURATION] = r.durationS;
+  if (r.mediaSecurity) a[A.ATTR_WA_MEDIA_SECURITY] = r.mediaSecurity;
   if (r.error) {
     a[A.ATTR_WA_ERROR_CODE] = r.error.code;
     a[A.ATTR_WA_ERROR_CATEGORY] = r.error.category;

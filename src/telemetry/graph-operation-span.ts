@@ -90,6 +90,7 @@ function requestAttributes(event: GraphOperationEvent, config: WhatsAppCallingIn
   if (operation.action) attrs[A.ATTR_WA_CALL_ACTION] = operation.action;
   if (operation.direction) attrs[A.ATTR_WA_CALL_DIRECTION] = operation.direction;
   if (request.callId) attrs[A.ATTR_WA_CALL_ID] = request.callId;
+  if (request.mediaSecurity) attrs[A.ATTR_WA_MEDIA_SECURITY] = request.mediaSecurity;
   const user = consumerIdentity(config.consumerNumbers, consumerOf(request.to, endpoint.query), config.consumerNumberHashKey);
   if (user) attrs[A.ATTR_WA_USER_ID] = user;
   return attrs;

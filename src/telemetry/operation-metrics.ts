@@ -2,6 +2,7 @@ import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_SIP_STATUS_CODE,
   ATTR_WA_ERROR_CATEGORY,
   ATTR_WA_OPERATION,
   ATTR_WA_PHONE_NUMBER_ID,
@@ -19,6 +20,8 @@ export interface OperationMeasurement {
   durationS: number;
   errorType?: string;
   errorCategory?: string;
+  /** SIP operations: the final response status (the dashboard's SIP status mix). */
+  sipStatusCode?: number;
 }
 
 export class OperationMetrics {
@@ -43,8 +46,12 @@ export class OperationMetrics {
     const attrs: Attributes = { [ATTR_WA_OPERATION]: m.operation, [ATTR_WA_SIGNALING]: m.signaling };
     if (m.phoneNumberId) attrs[ATTR_WA_PHONE_NUMBER_ID] = m.phoneNumberId;
     if (m.errorType) attrs[ATTR_ERROR_TYPE] = m.errorType;
+    if (m.sipStatusCode !== undefined) attrs[ATTR_SIP_STATUS_CODE] = m.sipStatusCode;
     this.duration.record(Math.max(0, m.durationS), attrs);
-    if (m.errorType) this.countError({ ...attrs, [ATTR_WA_ERROR_CATEGORY]: m.errorCategory ?? 'unknown' });
+    if (m.errorType) {
+      const { [ATTR_SIP_STATUS_CODE]: _status, ...errorAttrs } = attrs;
+      this.countError({ ...errorAttrs, [ATTR_WA_ERROR_CATEGORY]: m.errorCategory ?? 'unknown' });
+    }
   }
 
   /** Also used for errors that reach us only by webhook (no operation duration). */

@@ -75,5 +75,6 @@ export function recordSipOperation(
     durationS: (e.endTime - e.startTime) / 1000,
     errorType: failed ? String(e.finalStatus) : e.expired ? 'timeout' : undefined,
     errorCategory: failed ? c!.category : e.expired ? 'unknown' : undefined,
+    sipStatusCode: e.finalStatus,
   });
 }

@@ -18,6 +18,11 @@ export interface CallLifecycleListener<H> {
   started(first: CallSignal): H;
   /** A business-initiated call was connected (answered) for the first time. */
   businessInitiatedConnected?(phoneNumberId: string): void;
+  /**
+   * A user-initiated call was accepted with no pre_accept before it (audio-clipping risk). Told at the
+   * accept, so an alert can fire while such calls are still going; once per call.
+   */
+  acceptedWithoutPreAccept?(record: CallRecord): void;
   ended(record: CallRecord, signals: readonly CallSignal[], handle: H): void;
 }
 
@@ -44,6 +49,7 @@ interface LiveCall<H> {
   active: boolean;
   ended: boolean;
   biConnectedCounted: boolean;
+  clipRiskCounted: boolean;
   lastSignalAt: number;
   settleTimer?: NodeJS.Timeout;
 }
@@ -97,7 +103,7 @@ export class CallTracker<H> {
     let call = this.calls.get(callId);
     if (call?.signals.some((s) => s.type === signal.type && s.dedupeKey === signal.dedupeKey)) return false;
     if (!call) {
-      call = { signals: [], handle: this.o.listener.started(signal), active: false, ended: false, biConnectedCounted: false, lastSignalAt: 0 };
+      call = { signals: [], handle: this.o.listener.started(signal), active: false, ended: false, biConnectedCounted: false, clipRiskCounted: false, lastSignalAt: 0 };
       this.calls.set(callId, call);
       this.ensureSweeper();
     }
@@ -119,6 +125,10 @@ export class CallTracker<H> {
       void this.o.store.addInitiation(record.phoneNumberId, signal.at);
     }
     this.countConnectedBusinessInitiated(call, record);
+    if (signal.type === 'accept' && record.acceptedWithoutPreAccept && !call.clipRiskCounted) {
+      call.clipRiskCounted = true;
+      this.o.listener.acceptedWithoutPreAccept?.(record);
+    }
     if (call.ended) this.scheduleFinalize(callId, call);
     return true;
   }

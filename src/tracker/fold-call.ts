@@ -5,6 +5,7 @@
  */
 import { classifyGraphError } from '../catalogue';
 import type { CallSignal, SignalError } from '../events/call-signal';
+import type { MediaSecurity } from '../graph/media-security';
 import type { CallDirection } from '../graph/operation';
 
 export type CallStatus = 'completed' | 'failed' | 'rejected' | 'unanswered' | 'unknown';
@@ -37,6 +38,8 @@ export interface CallRecord {
   acceptAt?: number;
   /** A user-initiated call accepted with no pre_accept before it (clips the first second of audio). */
   acceptedWithoutPreAccept: boolean;
+  /** Media security the business's SDP declared: its accept's, else its pre_accept's, else its connect's. */
+  mediaSecurity?: MediaSecurity;
   signalCount: number;
 }
 
@@ -119,6 +122,7 @@ export function foldCall(callId: string, signals: readonly CallSignal[], expired
     preAcceptAt,
     acceptAt: accept?.at,
     acceptedWithoutPreAccept: direction === 'user_initiated' && accept !== undefined && (preAcceptAt === undefined || preAcceptAt > accept.at),
+    mediaSecurity: accept?.mediaSecurity ?? ok('pre_accept')?.mediaSecurity ?? sorted.find((s) => s.type === 'connect' && s.source !== 'webhook')?.mediaSecurity,
     signalCount: sorted.length,
   };
   if (error) {

@@ -35,6 +35,7 @@ export function signalOfGraphOperation(event: GraphOperationEvent): CallSignal |
     succeeded,
     requestId,
     bizOpaqueCallbackData: event.request.bizOpaqueCallbackData,
+    mediaSecurity: event.request.mediaSecurity,
     errors: event.response.error?.code !== undefined ? [{ code: event.response.error.code, message: event.response.error.message }] : undefined,
     parentContext: event.parentContext,
   };
