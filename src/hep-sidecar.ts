@@ -5,10 +5,13 @@
  * configured by the standard `OTEL_*` variables and `OTEL_WHATSAPP_HEP_*` (port default 9060).
  * Unlike the in-app register entry, this is its own process: it handles SIGTERM/SIGINT by flushing.
  */
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { configFromEnv } from './config-from-env';
 import { WhatsAppCallingInstrumentation } from './instrumentation';
+import { SDK_NODE, exitIfPeersMissing, loadPeer } from './optional-peers';
 
+// The SDK is an optional peer dependency: say what to install rather than fail to resolve it.
+exitIfPeersMissing('whatsapp-calling-hep-sidecar', [SDK_NODE]);
+const { NodeSDK } = loadPeer(SDK_NODE);
 const config = configFromEnv({ OTEL_WHATSAPP_HEP_PORT: '9060', ...process.env });
 const instrumentation = new WhatsAppCallingInstrumentation({ ...config, sipPeers: config.sipPeers ?? [] });
 const sdk = new NodeSDK({ instrumentations: [instrumentation] });

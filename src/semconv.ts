@@ -1,16 +1,22 @@
 /**
  * Attribute and metric names emitted by this instrumentation.
  *
- * Stable HTTP/error names are the semantic-convention ones; everything WhatsApp-specific lives in the
- * `whatsapp.*` namespace (semconv: product attributes use a system prefix, never `http.*`/`error.*`).
- * Kept here rather than imported from `@opentelemetry/semantic-conventions` so the package has no
- * runtime dependency on it (contrib guideline for unstable names).
+ * Stable HTTP/server/network/error names come from `@opentelemetry/semantic-conventions` (main entry,
+ * stable names only; the contrib guideline is to copy *unstable* names, never to import them from the
+ * `/incubating` entry) and are re-exported here so the rest of the code imports every name from one
+ * place. Everything WhatsApp-specific lives in the `whatsapp.*` namespace (semconv: product attributes
+ * use a system prefix, never `http.*`/`error.*`).
  */
-export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
-export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
-export const ATTR_SERVER_ADDRESS = 'server.address';
-export const ATTR_SERVER_PORT = 'server.port';
-export const ATTR_ERROR_TYPE = 'error.type';
+export {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
 
 export const ATTR_WA_OPERATION = 'whatsapp.operation';
 export const ATTR_WA_SIGNALING = 'whatsapp.signaling';
@@ -78,9 +84,6 @@ export const ATTR_SIP_CALL_ID = 'sip.call_id';
 export const ATTR_SIP_STATUS_CODE = 'sip.status_code';
 export const ATTR_SIP_REASON = 'sip.reason';
 export const ATTR_WA_BUSINESS_NUMBER = 'whatsapp.business.phone_number';
-export const ATTR_NETWORK_TRANSPORT = 'network.transport';
-export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
-export const ATTR_NETWORK_PEER_PORT = 'network.peer.port';
 
 // Media
 /** `dtls` | `sdes` | `unknown`: the media security mode the business's SDP declares (never the SDP). */

@@ -26,10 +26,17 @@ describe('package', () => {
     );
   });
 
-  it('ships only the built source', () => {
+  it('lists only the build, README, LICENSE and CHANGELOG as package files', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    expect(pkg.files.every((f: string) => f.startsWith('build/src/'))).toBe(true);
-    expect(pkg.peerDependencies).toEqual({ '@opentelemetry/api': '^1.9.0' });
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/instrumentation', '@opentelemetry/instrumentation-undici', '@opentelemetry/sdk-node']);
+    expect(pkg.files.filter((f: string) => !f.startsWith('build/src/')).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md']);
+  });
+
+  it('depends at runtime on the instrumentation base and semantic conventions only; the SDK and instrumentation-undici are optional peers', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/instrumentation', '@opentelemetry/semantic-conventions']);
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@opentelemetry/api', '@opentelemetry/instrumentation-undici', '@opentelemetry/sdk-node']);
+    expect(pkg.peerDependenciesMeta).toEqual({ '@opentelemetry/instrumentation-undici': { optional: true }, '@opentelemetry/sdk-node': { optional: true } });
+    // The repo's own tests and demo run the register entry, so every peer is also a dev dependency.
+    expect(Object.keys(pkg.peerDependencies).filter((name) => !pkg.devDependencies[name])).toEqual([]);
   });
 });
