@@ -1,62 +1,89 @@
-// Demo: a contact-centre backend placing and answering WhatsApp calls against the loopback Cloud API
-// sandbox, traced by the OpenTelemetry Node SDK with this instrumentation. Prints the spans and the
-// Prometheus text of the metrics. Run with `npm run demo`.
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { trace } from '@opentelemetry/api';
-import { createRequire } from 'node:module';
+#!/usr/bin/env node
+// Demo: a contact centre's business app placing and answering WhatsApp calls against the bundled
+// Cloud API sandbox, traced and measured by this instrumentation. Ends with a call-log table built
+// from the exported spans and the key metrics. `npm run demo` (builds first), or after a build:
+//   node examples/demo.mjs [--calls N] [--rate N] [--serve] [--prometheus-port N] [--no-sip] [--wide]
+// OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 also sends traces and metrics over OTLP/HTTP.
+import { parseArgs } from 'node:util';
+import { runDemo } from './demo/index.mjs';
+import { DEFAULT_PROMETHEUS_PORT, MAX_CALLS } from './demo/settings.mjs';
 
-const require = createRequire(import.meta.url);
-const { WhatsAppCallingInstrumentation } = require('../build/src/index.js');
-const { startSandbox } = require('../build/sandbox/index.js');
+const USAGE = `Usage: npm run demo -- [options]
+  --calls N            after the scenarios, generate N more calls of steady mixed traffic (0–${MAX_CALLS})
+  --rate N             pace that traffic to N calls per second (default: as fast as it goes)
+  --serve              keep the app and the Prometheus endpoint up until Ctrl-C (for Prometheus/Grafana)
+  --prometheus-port N  port of the Prometheus endpoint (default ${DEFAULT_PROMETHEUS_PORT}, 0 = any free port)
+  --no-sip             skip the SIP leg (it runs when sipp is installed)
+  --wide               print call and request ids in full
+Environment: OTEL_EXPORTER_OTLP_ENDPOINT (also export over OTLP/HTTP), OTEL_SERVICE_NAME,
+  DEMO_PROMETHEUS_HOST (default 127.0.0.1; 0.0.0.0 in a container)`;
 
-const sandbox = await startSandbox({ concurrentCallLimit: 2 });
-const spans = new InMemorySpanExporter();
-const prometheus = new PrometheusExporter({ port: 0, host: '127.0.0.1', preventServerStart: true });
-const sdk = new NodeSDK({
-  serviceName: 'demo-contact-centre',
-  spanProcessors: [new SimpleSpanProcessor(spans)],
-  metricReaders: [prometheus],
-  instrumentations: [new WhatsAppCallingInstrumentation({ graphApiBaseUrls: [sandbox.url], concurrentCallLimit: 2 })],
-});
-sdk.start();
-
-const phone = '106540352242922';
-const graph = (path, body) =>
-  fetch(`${sandbox.url}/v23.0/${phone}${path}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: 'Bearer demo-token', 'content-type': 'application/json' },
-    body: body && JSON.stringify({ messaging_product: 'whatsapp', ...body }),
-  }).then((r) => r.json());
-const sdp = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n';
-
-await trace.getTracer('demo').startActiveSpan('handle customer callback', async (root) => {
-  const placed = await graph('/calls', { action: 'connect', to: '14085551234', session: { sdp_type: 'offer', sdp } });
-  await graph('/call_permissions?user_wa_id=14085551234');
-  await graph('/calls', { action: 'connect', to: '15550138006', session: { sdp_type: 'offer', sdp } }); // no permission
-  await graph('/calls', { action: 'connect', to: '14085550002', session: { sdp_type: 'offer', sdp } });
-  await graph('/calls', { action: 'connect', to: '14085550003', session: { sdp_type: 'offer', sdp } }); // over the limit of 2
-  await graph('/calls', { action: 'terminate', call_id: placed.calls[0].id });
-  root.end();
-});
-
-console.log('\nSpans (name, status, key attributes):');
-for (const s of spans.getFinishedSpans().filter((s) => s.name.startsWith('whatsapp '))) {
-  const a = s.attributes;
-  console.log(
-    `  ${s.name.padEnd(28)} ${s.status.code === 2 ? 'ERROR' : 'OK   '} call=${a['whatsapp.call.id'] ?? '-'} ` +
-      `request_id=${a['whatsapp.request.id'] ?? '-'} fbtrace=${a['whatsapp.fbtrace_id'] ?? '-'}` +
-      (a['whatsapp.error.code'] ? ` error=${a['whatsapp.error.code']}/${a['whatsapp.error.category']}` : ''),
-  );
-  for (const e of s.events) console.log(`      ↳ ${e.name}: ${e.attributes?.['whatsapp.error.remedy']}`);
+function intOption(name, value, min, max) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new RangeError(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
 }
 
-const { resourceMetrics } = await prometheus.collect();
-const text = new (await import('@opentelemetry/exporter-prometheus')).PrometheusSerializer().serialize(resourceMetrics);
-console.log('\nMetrics (Prometheus exposition, WhatsApp series; histogram buckets left out):');
-const short = (line) => line.replace(/,?otel_scope_(name|version)="[^"]*"/g, '').replace('{,', '{');
-for (const line of text.split('\n')) if (line.startsWith('whatsapp_') && !line.includes('_bucket{')) console.log('  ' + short(line));
+let args;
+try {
+  const { values } = parseArgs({
+    options: {
+      calls: { type: 'string' },
+      rate: { type: 'string' },
+      serve: { type: 'boolean' },
+      'prometheus-port': { type: 'string' },
+      'no-sip': { type: 'boolean' },
+      wide: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  args = {
+    calls: intOption('calls', values.calls, 0, MAX_CALLS) ?? 0,
+    rate: intOption('rate', values.rate, 1, 100_000),
+    prometheusPort: intOption('prometheus-port', values['prometheus-port'], 0, 65535),
+    serve: values.serve === true,
+    sip: values['no-sip'] ? false : 'auto',
+    wide: values.wide === true,
+  };
+} catch (err) {
+  console.error(`${err.message}\n\n${USAGE}`);
+  process.exit(2);
+}
 
-await sdk.shutdown();
-await sandbox.close();
+// Ctrl-C during generated traffic stops it and still prints the report; with --serve it ends serving.
+const stop = new AbortController();
+let stopServing;
+const onSignal = () => {
+  if (stopServing) stopServing();
+  else if (!stop.signal.aborted) stop.abort();
+  else process.exit(130);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+try {
+  const demo = await runDemo({
+    calls: args.calls,
+    rate: args.rate,
+    prometheusPort: args.prometheusPort,
+    sip: args.sip,
+    wide: args.wide,
+    keepServing: args.serve,
+    signal: stop.signal,
+    out: process.stdout,
+  });
+  if (args.serve) {
+    console.log(`\nServing ${demo.prometheusUrl} until Ctrl-C …`);
+    await new Promise((resolve) => (stopServing = resolve));
+  }
+  await demo.close();
+  process.exitCode = demo.problems.length ? 1 : 0;
+} catch (err) {
+  console.error(`demo failed: ${err?.stack ?? err}`);
+  process.exitCode = 1;
+}

@@ -23,6 +23,8 @@ export interface SandboxOptions {
   responseDelayMs?: number;
   /** Write the body in several delayed chunks (chunked transfer encoding). */
   slowBody?: boolean;
+  /** Keep only the last this many exchanges in `requests` (long demo runs). Default: all. */
+  maxRecordedRequests?: number;
 }
 
 export interface RecordedRequest {
