@@ -108,6 +108,9 @@ describe.each(COMPOSE_FILES)('%s', (file) => {
     expect(args).toContain('--serve');
     const calls = Number(args[args.indexOf('--calls') + 1]);
     expect(Number.isInteger(calls) && calls > 0 && calls <= settings.MAX_CALLS).toBe(true);
+    // Paced, so the traffic lasts minutes (graphs and alert windows) instead of one burst.
+    const rate = Number(args[args.indexOf('--rate') + 1]);
+    expect(Number.isInteger(rate) && rate > 0 && calls / rate >= 60).toBe(true);
   });
 
   it("sets only environment variables the demo's sources read", () => {
