@@ -71,7 +71,7 @@ export const AcceptsWithoutPreAccept: AlertSpec = {
     [{ attribute: 'whatsapp.call.pre_accepted', value: 'false', type: 'bool' }, { attribute: 'whatsapp.media.security', value: label('whatsapp_media_security') }, byNumber],
     'whatsapp call',
   ),
-  runbook: ['The call spans listed by the trace query carry whatsapp.call.accept.delay: a code path that accepts straight from the connect webhook is the usual cause (a new IVR flow, a fallback path). The dashboard panel "Accepts without pre_accept" splits them by media security.'],
+  runbook: ['The call spans listed by the trace query carry whatsapp.call.accept.delay: a code path that accepts straight from the connect webhook is the usual cause (a new IVR flow, a fallback path). The dashboard panel "Accepts without pre_accept, share of accepts" splits them by media security.'],
   cases: [
     { title: 'fires when 3 in 10 DTLS accepts had no pre_accept', series: [accepts('0+10x40'), noPreAccept('dtls', '0+3x40')], at: 25, fires: [{ labels: { ...at, whatsapp_media_security: 'dtls' }, value: 0.3 }] },
     { title: 'stays silent when 1 in 20 accepts had no pre_accept', series: [accepts('0+20x40'), noPreAccept('dtls', '0+1x40')], at: 25 },

@@ -5,13 +5,14 @@
 import { dashboard } from './dashboard';
 import { VARIANTS } from './metric-names';
 import type { Variant } from './metric-names';
-import { ALERTS_FILE, RECORDING_FILE, TESTS_FILE, alertsFile, recordingFile, testsFile } from './rule-files';
+import { ALERTS_FILE, RECORDING_FILE, alertsFile, recordingFile, rulesDirName, testsFile, testsFileName } from './rule-files';
 import { runbookMarkdown } from './runbook';
 
 export const PROMETHEUS_DIR = 'examples/prometheus';
 export const DASHBOARDS_DIR = 'examples/grafana/dashboards';
 
-export const rulesDir = (variant: Variant) => `${PROMETHEUS_DIR}/${variant === 'js' ? 'rules' : 'rules-otlp'}`;
+export const rulesDir = (variant: Variant) => `${PROMETHEUS_DIR}/${rulesDirName(variant)}`;
+export const testsPath = (variant: Variant) => `${PROMETHEUS_DIR}/tests/${testsFileName(variant)}`;
 export const dashboardPath = (variant: Variant) => `${DASHBOARDS_DIR}/${variant === 'js' ? 'whatsapp-calling.json' : 'whatsapp-calling-otlp.json'}`;
 
 export function generatedFiles(): Record<string, string> {
@@ -19,7 +20,7 @@ export function generatedFiles(): Record<string, string> {
   for (const v of VARIANTS) {
     files[`${rulesDir(v)}/${RECORDING_FILE}`] = recordingFile(v);
     files[`${rulesDir(v)}/${ALERTS_FILE}`] = alertsFile(v);
-    files[`${rulesDir(v)}/${TESTS_FILE}`] = testsFile(v);
+    files[testsPath(v)] = testsFile(v);
     files[dashboardPath(v)] = `${JSON.stringify(dashboard(v), null, 2)}\n`;
   }
   return files;

@@ -30,14 +30,17 @@ const HTTP_FALLBACK_STATUS: Partial<Record<ErrorCategory, number>> = { auth: 401
 export function categoryRemedy(category: ErrorCategory): string {
   const status = HTTP_FALLBACK_STATUS[category];
   const fallback = status === undefined ? undefined : classifyGraphError({ httpStatus: status }).remedy;
-  return fallback ? `${CATEGORY_DESCRIPTIONS[category]} ${fallback}` : `${CATEGORY_DESCRIPTIONS[category]} See the runbook for every code of this category.`;
+  return fallback ? `${CATEGORY_DESCRIPTIONS[category]} ${fallback}` : `${CATEGORY_DESCRIPTIONS[category]} The runbook lists every catalogued code of this category.`;
 }
 
 const phrase = (r: { title: string; remedy: string }) => `${r.title}: ${r.remedy}`;
 
-/** Several remedies for one `error_type` (e.g. SIP 403 variants) become one text. */
+/** Several remedies for one `error_type` (e.g. SIP 403 variants) become one text; equal remedies are said once. */
 function joined(list: CodeRemedy[]): string {
-  return list.length === 1 ? phrase(list[0]!) : list.map((r, i) => `(${i + 1}) ${phrase(r)}`).join(' ');
+  const byRemedy = new Map<string, string[]>();
+  for (const r of list) byRemedy.set(r.remedy, [...(byRemedy.get(r.remedy) ?? []), r.title]);
+  const phrases = [...byRemedy.entries()].map(([remedy, titles]) => phrase({ title: titles.join(' / '), remedy }));
+  return phrases.length === 1 ? phrases[0]! : phrases.map((p, i) => `(${i + 1}) ${p}`).join(' ');
 }
 
 /**

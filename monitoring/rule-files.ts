@@ -13,7 +13,9 @@ import { runbookUrl } from './runbook';
 
 export const RECORDING_FILE = 'whatsapp-calling-recording.rules.yml';
 export const ALERTS_FILE = 'whatsapp-calling-alerts.rules.yml';
-export const TESTS_FILE = 'whatsapp-calling-alerts.test.yml';
+/** Tests live in tests/, not next to the rules, so a `rules/*.yml` glob in prometheus.yml never loads them. */
+export const testsFileName = (variant: Variant) => (variant === 'js' ? 'whatsapp-calling-alerts.test.yml' : 'whatsapp-calling-alerts-otlp.test.yml');
+export const rulesDirName = (variant: Variant) => (variant === 'js' ? 'rules' : 'rules-otlp');
 
 const VARIANT_NOTE: Record<Variant, string> = {
   js: 'Metric names of the JS Prometheus exporter (@opentelemetry/exporter-prometheus), e.g. whatsapp_calling_operation_duration_count.',
@@ -37,7 +39,7 @@ export function annotationTexts(a: AlertSpec): Record<string, Text> {
     summary: a.summary,
     description: a.description,
     remedy: a.remedy,
-    runbook_url: { go: url, render: () => url },
+    runbook_url: { go: url, render: () => url, doc: url },
     trace_query_jaeger: a.trace.jaeger,
     trace_query_traceql: a.trace.traceql,
   };
@@ -79,7 +81,7 @@ function expectedAlerts(a: AlertSpec, c: AlertCase) {
 
 export function testsFile(variant: Variant): string {
   const doc = new Document({
-    rule_files: [RECORDING_FILE, ALERTS_FILE],
+    rule_files: [RECORDING_FILE, ALERTS_FILE].map((f) => `../${rulesDirName(variant)}/${f}`),
     evaluation_interval: '1m',
     tests: ALERTS.flatMap((a) =>
       a.cases.map((c) => ({
@@ -94,6 +96,6 @@ export function testsFile(variant: Variant): string {
   ALERTS.flatMap((a) => a.cases.map((c) => `${a.name} ${c.title}`)).forEach((title, i) => {
     tests.items[i]!.commentBefore = ` ${title}`;
   });
-  doc.commentBefore = header(variant, `promtool test rules ${TESTS_FILE}: every alert fires on the right input and stays silent on the rest.`);
+  doc.commentBefore = header(variant, `promtool test rules ${testsFileName(variant)}: every alert fires on the right input and stays silent on the rest.`);
   return doc.toString({ lineWidth: 0 });
 }

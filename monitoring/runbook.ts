@@ -27,7 +27,8 @@ function alertSection(a: AlertSpec): string {
     '',
     `**What it means.** ${a.description.doc.trim()}`,
     '',
-    `**What to do** (from the error catalogue). ${a.remedy.doc.trim()}`,
+    // A remedy chosen by label value is a list; a single remedy is a sentence.
+    `**What to do.**${a.remedy.doc.startsWith('\n') ? `\n${a.remedy.doc.trimEnd()}` : ` ${a.remedy.doc.trim()}`}`,
     '',
     ...a.runbook.flatMap((p) => [p, '']),
     '**Find the affected calls.**',
@@ -79,7 +80,7 @@ export function runbookMarkdown(): string {
     '',
     '## Metric names on the two export paths',
     '',
-    'Rules and dashboards come in two generated variants with the same alerts and panels: `rules/` and `dashboards/whatsapp-calling.json` for the JS Prometheus exporter, `rules-otlp/` and `dashboards/whatsapp-calling-otlp.json` for metrics sent over OTLP to an OpenTelemetry Collector (`prometheus` or `prometheusremotewrite` exporter, default `add_metric_suffixes: true`) or to Prometheus\' OTLP receiver (default translation `UnderscoreEscapingWithSuffixes`). Only the histograms differ. Labels are the same on both paths (attribute keys with `.` → `_`); the rules aggregate by these labels and use `job`/`instance` only to tell app instances apart.',
+    'Rules and dashboards come in two generated variants with the same alerts and panels: `rules/` and `dashboards/whatsapp-calling.json` for the JS Prometheus exporter, `rules-otlp/` and `dashboards/whatsapp-calling-otlp.json` for metrics sent over OTLP to an OpenTelemetry Collector (`prometheus` or `prometheusremotewrite` exporter, default `add_metric_suffixes: true`) or to Prometheus\' OTLP receiver (default translation `UnderscoreEscapingWithSuffixes`). Only the histograms (`_seconds`) and the unit-`1` gauge (`_ratio`) differ. Labels are the same on both paths (attribute keys with `.` → `_`); the rules aggregate by these labels and use `job`/`instance` only to tell app instances apart.',
     '',
     namesTable(),
     '',
