@@ -1,24 +1,27 @@
 /**
- * Wires the call tracker between its sources (Graph operations, webhooks, SIP) and telemetry (the
- * `whatsapp call` span and the call metrics). Created lazily by the instrumentation.
+ * The call path: the one `ingest(signals)` every source's signals go through — Graph operations,
+ * webhook deliveries and SIP transactions alike — into the call tracker and its store, and out as
+ * call telemetry (the `whatsapp call` span and the call metrics). Signals that belong to no call
+ * (Meta's quota readings, permission replies, errors reported outside a call) are handled here too,
+ * each counted once across instances sharing a store.
  */
-import type { Context, DiagLogger, Meter, Span, SpanContext, Tracer } from '@opentelemetry/api';
-import { context } from '@opentelemetry/api';
+import type { DiagLogger, Meter, Tracer } from '@opentelemetry/api';
 import { createHmac, randomBytes } from 'node:crypto';
 import { classifyGraphError } from './catalogue';
 import type { CallSignal } from './events/call-signal';
-import type { GraphOperationEvent } from './events/graph-operation';
+import type { Signals } from './events/signals';
 import * as A from './semconv';
 import { CallMetrics } from './telemetry/call-metrics';
-import { endCallSpan, startCallSpan } from './telemetry/call-span';
+import { recordCallSpan } from './telemetry/call-span';
 import type { OperationMetrics } from './telemetry/operation-metrics';
-import { CallTracker } from './tracker/call-tracker';
 import type { CallStore } from './tracker/call-store';
-import { signalOfGraphOperation } from './tracker/graph-signals';
-import { InMemoryCallStore } from './tracker/in-memory-call-store';
+import { CallTracker } from './tracker/call-tracker';
+import type { CallRecord } from './tracker/fold-call';
+import { GuardedCallStore } from './tracker/guarded-call-store';
+import { InMemoryCallStore, QUOTA_WINDOW_MS } from './tracker/in-memory-call-store';
 import type { WhatsAppCallingInstrumentationConfig } from './types';
-import { traceContextFromCallbackData } from './webhooks/callback-trace-context';
-import { parseWebhookDelivery } from './webhooks/parse-webhook';
+import { after } from './util/maybe-promise';
+import type { MaybePromise } from './util/maybe-promise';
 
 export const DEFAULTS = {
   concurrentCallLimit: 1000,
@@ -29,30 +32,39 @@ export const DEFAULTS = {
   tombstoneMs: 15 * 60 * 1000,
 };
 
-export interface CallLifecycleDeps {
+export interface CallPathDeps {
   tracer(): Tracer;
   meter(): Meter;
   operationMetrics(): OperationMetrics;
   config(): WhatsAppCallingInstrumentationConfig;
   diag: DiagLogger;
+  /** A shared store built from the configuration (Redis), if any; else `config.callStore` or in-memory. */
+  sharedStore?: CallStore;
   now?: () => number;
 }
 
-export class CallLifecycle {
-  readonly tracker: CallTracker<Span>;
+export class CallPath {
+  readonly tracker: CallTracker;
+  /** What the tracker writes through: the guarded path to a custom or shared store, or the in-memory store. */
   readonly store: CallStore;
   private callMetrics: CallMetrics;
-  private readonly pairSecret: string;
+  private pairSecret?: MaybePromise<string>;
   private readonly now: () => number;
 
-  constructor(private readonly deps: CallLifecycleDeps) {
+  constructor(private readonly deps: CallPathDeps) {
     const config = deps.config();
     this.now = deps.now ?? Date.now;
-    this.store = config.callStore ?? new InMemoryCallStore();
-    // Pair keys must match across instances sharing a store: derive them from the configured hash key.
-    this.pairSecret = config.consumerNumberHashKey ?? randomBytes(16).toString('hex');
+    const remote = deps.sharedStore ?? config.callStore;
+    this.store = remote
+      ? new GuardedCallStore(remote, {
+          timeoutMs: config.callStoreTimeoutMs,
+          now: this.now,
+          onDegraded: (reason, err) => deps.diag.error(`call store unavailable (${reason}); using local state, figures are partial until it recovers`, err),
+          onRecovered: () => deps.diag.info('call store recovered'),
+        })
+      : new InMemoryCallStore(this.now);
     this.callMetrics = this.createCallMetrics(deps.meter());
-    this.tracker = new CallTracker<Span>({
+    this.tracker = new CallTracker({
       store: this.store,
       now: this.now,
       ttlMs: () => deps.config().callTtlMs ?? DEFAULTS.callTtlMs,
@@ -61,22 +73,12 @@ export class CallLifecycle {
       pairKey: (phone, consumer) => this.pairKeyOf(phone, consumer),
       onError: (where, err) => deps.diag.error(`internal error in ${where}`, err),
       listener: {
-        started: (first) => startCallSpan(deps.tracer(), first),
-        businessInitiatedConnected: (phone) => this.callMetrics.businessInitiatedConnected(phone),
+        businessInitiatedConnected: (record) => record.phoneNumberId && this.callMetrics.businessInitiatedConnected(record.phoneNumberId),
         acceptedWithoutPreAccept: (record) => this.callMetrics.acceptedWithoutPreAccept(record),
-        ended: (record, signals, span) => {
-          endCallSpan(span, record, signals);
+        ended: (record, signals) => {
+          recordCallSpan(deps.tracer(), record, signals);
           this.callMetrics.callEnded(record);
-          // Errors that reach us only in a terminate webhook count with the request errors.
-          if (record.error && record.error.source === 'webhook') {
-            deps.operationMetrics().countError({
-              [A.ATTR_WA_ERROR_CATEGORY]: record.error.category,
-              [A.ATTR_ERROR_TYPE]: String(record.error.code),
-              [A.ATTR_WA_OPERATION]: 'webhook.terminate',
-              [A.ATTR_WA_SIGNALING]: record.signaling,
-              ...(record.phoneNumberId ? { [A.ATTR_WA_PHONE_NUMBER_ID]: record.phoneNumberId } : {}),
-            });
-          }
+          this.countTerminateError(record);
         },
       },
     });
@@ -87,69 +89,87 @@ export class CallLifecycle {
     this.callMetrics = this.createCallMetrics(meter);
   }
 
-  /** Feeds a Graph operation; returns the call span's context for the operation span to link to. */
-  observeGraphOperation(event: GraphOperationEvent): SpanContext | undefined {
-    // A call request names its number even when it failed without a call id (e.g. 138002 at the limit).
-    const { direction } = event.operation;
-    if (direction) this.callMetrics.knowKey({ phoneNumberId: event.endpoint.phoneNumberId, direction, signaling: A.SIGNALING_GRAPH_API });
-    const signal = signalOfGraphOperation(event);
-    if (!signal) return undefined;
-    return this.observeSignal(signal);
-  }
-
-  observeSignal(signal: CallSignal): SpanContext | undefined {
-    this.ingest(signal);
-    return this.tracker.handleOf(signal.callId)?.spanContext();
-  }
-
-  private ingest(signal: CallSignal): void {
-    if (signal.phoneNumberId && signal.direction) this.callMetrics.knowKey({ phoneNumberId: signal.phoneNumberId, direction: signal.direction, signaling: signal.signaling });
-    this.tracker.ingest(signal);
-  }
-
-  /** Observes a webhook delivery; returns a trace context to continue (callback-data propagation). */
-  observeWebhook(body: unknown): Context | undefined {
-    const parsed = parseWebhookDelivery(typeof body === 'string' || Buffer.isBuffer(body) ? safeJson(body) : body, this.now());
-    const propagate = this.deps.config().traceContextInCallbackData === true;
-    let continued: Context | undefined;
-    for (const signal of parsed.signals) {
-      const remote = propagate ? traceContextFromCallbackData(signal.bizOpaqueCallbackData) : undefined;
-      continued ??= remote;
-      this.ingest({ ...signal, parentContext: remote ?? context.active() });
+  /** Feeds what one source observation told; never throws. Effects on a remote store follow asynchronously. */
+  ingest(signals: Signals): void {
+    for (const signal of signals.calls) this.ingestCallSignal(signal);
+    for (const r of signals.quotaReadings ?? []) {
+      after(this.pairKeyOf(r.phoneNumberId, r.consumer), (pairKey) => {
+        const { currentUsage, maxAllowed, limitExpiresAt, observedAt } = r;
+        void this.store.setQuotaReading(r.phoneNumberId, pairKey, { currentUsage, maxAllowed, limitExpiresAt, observedAt }, QUOTA_WINDOW_MS);
+      }, (err) => this.deps.diag.error('internal error in quota reading', err));
     }
-    for (const e of parsed.unattachedErrors) {
-      const { category } = classifyGraphError({ code: e.code });
-      this.deps.operationMetrics().countError({
-        [A.ATTR_WA_ERROR_CATEGORY]: category,
-        [A.ATTR_ERROR_TYPE]: String(e.code),
-        [A.ATTR_WA_OPERATION]: `webhook.${e.field}`,
-        [A.ATTR_WA_SIGNALING]: A.SIGNALING_GRAPH_API,
-        ...(e.phoneNumberId ? { [A.ATTR_WA_PHONE_NUMBER_ID]: e.phoneNumberId } : {}),
-      });
+    for (const r of signals.permissionReplies ?? []) {
+      this.once(r.dedupeKey, () => this.callMetrics.permissionReply(r.phoneNumberId, r.response, r.responseSource));
     }
-    for (const r of parsed.permissionReplies) this.callMetrics.permissionReply(r.phoneNumberId, r.response, r.responseSource);
-    return continued;
+    for (const e of signals.unattachedErrors ?? []) {
+      this.once(e.dedupeKey, () =>
+        this.deps.operationMetrics().countError({
+          [A.ATTR_WA_ERROR_CATEGORY]: classifyGraphError({ code: e.code }).category,
+          [A.ATTR_ERROR_TYPE]: String(e.code),
+          [A.ATTR_WA_OPERATION]: `webhook.${e.field}`,
+          [A.ATTR_WA_SIGNALING]: A.SIGNALING_GRAPH_API,
+          ...(e.phoneNumberId ? { [A.ATTR_WA_PHONE_NUMBER_ID]: e.phoneNumberId } : {}),
+        }),
+      );
+    }
   }
 
-  /** Meta's own quota counters from a `GET /call_permissions` response are the truth for that pair. */
-  observePermissionReading(event: GraphOperationEvent, consumer: string | undefined): void {
-    const limit = event.response.startCallLimits?.find((l) => l.timePeriod === 'PT24H') ?? event.response.startCallLimits?.[0];
-    if (!limit || limit.currentUsage === undefined || !consumer) return;
-    const phone = event.endpoint.phoneNumberId;
-    void this.store.setMetaQuotaReading(phone, this.pairKeyOf(phone, consumer), {
-      currentUsage: limit.currentUsage,
-      maxAllowed: limit.maxAllowed,
-      limitExpiresAt: limit.limitExpirationTime !== undefined ? limit.limitExpirationTime * 1000 : undefined,
-      observedAt: this.now(),
-    });
+  /** Ends every call now (shutdown) and releases the store's connections. */
+  async shutdown(): Promise<void> {
+    this.tracker.flush(true);
+    this.tracker.stop();
+    await this.store.close?.();
   }
 
   stop(): void {
     this.tracker.stop();
   }
 
-  private pairKeyOf(phone: string, consumer: string): string {
-    return createHmac('sha256', this.pairSecret).update(`${phone}|${consumer}`).digest('base64url').slice(0, 22);
+  private ingestCallSignal(signal: CallSignal): void {
+    // A call signal names its number: its active-call series exists from now on, even at 0.
+    if (signal.phoneNumberId && signal.direction) {
+      this.callMetrics.knowKey({ phoneNumberId: signal.phoneNumberId, direction: signal.direction, signaling: signal.signaling });
+    }
+    this.tracker.ingest(signal);
+  }
+
+  /** Also for call requests that failed without a call id (e.g. 138002 at the limit). */
+  knowNumber(phoneNumberId: string, direction: string, signaling: string): void {
+    this.callMetrics.knowKey({ phoneNumberId, direction, signaling });
+  }
+
+  /** Errors that reach us only in a terminate (webhook or SIP) count with the request errors. */
+  private countTerminateError(record: CallRecord): void {
+    if (!record.error || record.error.source !== 'webhook') return;
+    this.deps.operationMetrics().countError({
+      [A.ATTR_WA_ERROR_CATEGORY]: record.error.category,
+      [A.ATTR_ERROR_TYPE]: String(record.error.code),
+      [A.ATTR_WA_OPERATION]: 'webhook.terminate',
+      [A.ATTR_WA_SIGNALING]: record.signaling,
+      ...(record.phoneNumberId ? { [A.ATTR_WA_PHONE_NUMBER_ID]: record.phoneNumberId } : {}),
+    });
+  }
+
+  /** Runs `count` once per key across instances (a redelivered webhook); always when there is no key. */
+  private once(key: string | undefined, count: () => void): void {
+    if (!key) return count();
+    after(this.store.claimOnce(key, DEFAULTS.tombstoneMs), (won) => won && count(), (err) => this.deps.diag.error('internal error in dedupe', err));
+  }
+
+  /**
+   * Pair keys must match across instances sharing a store: keyed by `consumerNumberHashKey`, else by
+   * the store's shared secret, else by a per-process random key (one instance).
+   */
+  private pairKeyOf(phone: string, consumer: string): MaybePromise<string> {
+    if (this.pairSecret === undefined) {
+      const configured = this.deps.config().consumerNumberHashKey;
+      const shared = configured ? undefined : this.store.sharedSecret?.();
+      const random = () => randomBytes(16).toString('hex');
+      this.pairSecret = configured ?? (shared === undefined ? random() : Promise.resolve(shared).then((s) => (this.pairSecret = s ?? random())));
+    }
+    const hash = (secret: string) => createHmac('sha256', secret).update(`${phone}|${consumer}`).digest('base64url').slice(0, 22);
+    const secret = this.pairSecret;
+    return typeof secret === 'string' ? hash(secret) : secret.then(hash);
   }
 
   private createCallMetrics(meter: Meter): CallMetrics {
@@ -159,13 +179,5 @@ export class CallLifecycle {
       businessInitiatedCallLimit: () => c().businessInitiatedCallLimit ?? DEFAULTS.businessInitiatedCallLimit,
       callInitiationLimit: () => c().callInitiationLimit ?? DEFAULTS.callInitiationLimit,
     }, this.now);
-  }
-}
-
-function safeJson(raw: string | Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString());
-  } catch {
-    return undefined;
   }
 }

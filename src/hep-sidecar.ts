@@ -18,8 +18,8 @@ const sdk = new NodeSDK({ instrumentations: [instrumentation] });
 sdk.start();
 const keepAlive = setInterval(() => undefined, 1 << 30);
 
-void instrumentation.sipPipeline.hepReady().then(() => {
-  const a = instrumentation.sipPipeline.hepReceiver?.addresses();
+void instrumentation.sipSources.hepReady().then(() => {
+  const a = instrumentation.sipSources.hepReceiver?.addresses();
   if (a) process.stdout.write(`whatsapp-calling-hep-sidecar listening on udp/${a.udp} tcp/${a.tcp}\n`);
   else {
     clearInterval(keepAlive);

@@ -1,22 +1,20 @@
 /**
- * `WhatsAppCallingInstrumentation`: wires the sources (HTTP clients; later webhooks and SIP) to
- * domain events, and domain events to telemetry. Channel- and prototype-tap based: `init()` patches
- * no module, so it works whatever order the app imports its HTTP client in.
+ * `WhatsAppCallingInstrumentation`: only wiring. Sources (HTTP clients, webhook middleware, SIP taps
+ * and HEP) emit domain events to the event router, which records operation telemetry and feeds the
+ * one call path. HTTP is channel- and prototype-tap based: `init()` patches no HTTP module, so it
+ * works whatever order the app imports its client in.
  */
-import type { Context, SpanContext } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
-import { patchDrachtioAgent, patchSipPackage, unpatchDrachtioAgent, unpatchSipPackage } from './sources/sip/library-taps';
-import { CallLifecycle } from './call-lifecycle';
-import { SipPipeline } from './sip-pipeline';
-import type { GraphOperationEvent, GraphOperationListener } from './events/graph-operation';
+import { CallPath } from './call-path';
+import { EventRouter } from './event-router';
 import { DEFAULT_GRAPH_API_BASE_URLS, parseGraphBases } from './graph/graph-endpoints';
 import type { GraphBase } from './graph/graph-endpoints';
 import { NodeHttpSource } from './sources/http/node-http-source';
 import type { HttpSourceOptions } from './sources/http/source-options';
 import { UndiciSource } from './sources/http/undici-source';
-import { recordGraphOperation } from './telemetry/graph-operation-span';
+import { patchDrachtioAgent, patchSipPackage, unpatchDrachtioAgent, unpatchSipPackage } from './sources/sip/library-taps';
+import { SipSources } from './sources/sip/sip-sources';
 import { OperationMetrics } from './telemetry/operation-metrics';
-import { consumerOf } from './telemetry/consumer-identity';
 import type { WhatsAppCallingInstrumentationConfig } from './types';
 import { callbackDataWithTraceContext } from './webhooks/callback-trace-context';
 import { expressMiddleware, fastifyPreHandler } from './webhooks/middleware';
@@ -36,9 +34,9 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   declare private _bases: GraphBase[];
   declare private _operationMetrics: OperationMetrics;
   declare private _sources: Source[] | undefined;
-  declare private _graphListeners: Set<GraphOperationListener> | undefined;
-  declare private _calls: CallLifecycle | undefined;
-  declare private _sip: SipPipeline | undefined;
+  declare private _calls: CallPath | undefined;
+  declare private _router: EventRouter | undefined;
+  declare private _sip: SipSources | undefined;
 
   constructor(config: WhatsAppCallingInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -49,7 +47,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
    * patched when they are loaded: `sip` and `drachtio-srf`'s agent.
    */
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    const deps = () => this.sipPipeline.libraryDeps;
+    const deps = () => this.sipSources.libraryDeps;
     return [
       new InstrumentationNodeModuleDefinition('sip', ['>=0.0.6 <1'], (mod) => patchSipPackage(mod, deps()), (mod) => unpatchSipPackage(mod)),
       new InstrumentationNodeModuleDefinition('drachtio-srf', ['>=4 <6'], undefined, undefined, [
@@ -60,12 +58,12 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
 
   /** Patches a `sip` module object you loaded yourself (e.g. before the SDK started, or from ESM). */
   patchSipModule<T>(sipModule: T): T {
-    return patchSipPackage(sipModule as never, this.sipPipeline.libraryDeps) as T;
+    return patchSipPackage(sipModule as never, this.sipSources.libraryDeps) as T;
   }
 
   /** Patches drachtio-srf's `DrachtioAgent` class (`require('drachtio-srf/lib/drachtio-agent')`) yourself. */
   patchDrachtioAgent<T>(agentClass: T): T {
-    return patchDrachtioAgent(agentClass as never, this.sipPipeline.libraryDeps) as T;
+    return patchDrachtioAgent(agentClass as never, this.sipSources.libraryDeps) as T;
   }
 
   override setConfig(config: WhatsAppCallingInstrumentationConfig = {}): void {
@@ -94,7 +92,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
    * Never throws and never changes the body. Prefer the ready middleware below where it fits.
    */
   observeWebhook(body: unknown, _options: { headers?: Record<string, unknown> } = {}): void {
-    this.observeWebhookInContext(body);
+    this.router.webhook(body);
   }
 
   /** Express/Connect middleware that observes webhook deliveries on the route it is mounted on. */
@@ -115,22 +113,20 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
     return callbackDataWithTraceContext(existing);
   }
 
-  /** The SIP path: feed it observations from any SIP source (and tests). */
-  get sipPipeline(): SipPipeline {
-    this._sip ??= new SipPipeline({
-      tracer: () => this.tracer,
-      metrics: () => this._operationMetrics,
+  /** The SIP sources and their transaction tracker: feed it observations from any SIP source (and tests). */
+  get sipSources(): SipSources {
+    this._sip ??= new SipSources({
       config: () => this.getConfig(),
-      calls: () => this.callLifecycle,
       isEnabled: () => this.isEnabled(),
+      emit: (event) => this.router.sipOperation(event),
       diag: this._diag,
     });
     return this._sip;
   }
 
-  /** The call tracker and its store (for tests, benchmarks and shutdown). */
-  get callLifecycle(): CallLifecycle {
-    this._calls ??= new CallLifecycle({
+  /** The call path: tracker, store and call telemetry (for tests, benchmarks and shutdown). */
+  get callPath(): CallPath {
+    this._calls ??= new CallPath({
       tracer: () => this.tracer,
       meter: () => this.meter,
       operationMetrics: () => this._operationMetrics,
@@ -140,25 +136,20 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
     return this._calls;
   }
 
+  private get router(): EventRouter {
+    this._router ??= new EventRouter({
+      tracer: () => this.tracer,
+      metrics: () => this._operationMetrics,
+      config: () => this.getConfig(),
+      calls: () => this.callPath,
+      isEnabled: () => this.isEnabled(),
+      diag: this._diag,
+    });
+    return this._router;
+  }
+
   private webhookObserver(): WebhookObserver {
-    return { observe: (body) => this.observeWebhookInContext(body) };
-  }
-
-  private observeWebhookInContext(body: unknown): Context | undefined {
-    if (!this.isEnabled()) return undefined;
-    try {
-      return this.callLifecycle.observeWebhook(body);
-    } catch (err) {
-      this._diag.error('failed to observe a webhook', err);
-      return undefined;
-    }
-  }
-
-  /** Observe every recognised Graph operation (used by the call tracker; never throws into sources). */
-  onGraphOperation(listener: GraphOperationListener): () => void {
-    this._graphListeners ??= new Set();
-    this._graphListeners.add(listener);
-    return () => this._graphListeners?.delete(listener);
+    return { observe: (body) => this.router.webhook(body) };
   }
 
   private sources(): Source[] {
@@ -167,40 +158,11 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
         bases: () => this._bases,
         maxBodyBytes: () => this.getConfig().maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         injectTraceContext: () => this.getConfig().traceContextInCallbackData === true,
-        emit: (event) => this.handleGraphOperation(event),
+        emit: (event) => this.router.graphOperation(event),
         onError: (where, err) => this._diag.error(`internal error in ${where}`, err),
       };
-      this._sources = [new UndiciSource(options), new NodeHttpSource(options), this.sipPipeline.socketTap, this.sipPipeline.hepSource];
+      this._sources = [new UndiciSource(options), new NodeHttpSource(options), this.sipSources.socketTap, this.sipSources.hepSource];
     }
     return this._sources;
-  }
-
-  private handleGraphOperation(event: GraphOperationEvent): void {
-    if (!this.isEnabled()) return;
-    try {
-      let callSpan: SpanContext | undefined;
-      try {
-        callSpan = this.callLifecycle.observeGraphOperation(event);
-        if (event.operation.name === 'call_permissions.get') {
-          this.callLifecycle.observePermissionReading(event, consumerOf(undefined, event.endpoint.query));
-        }
-      } catch (err) {
-        this._diag.error('call tracking failed for a Graph operation', err);
-      }
-      recordGraphOperation(
-        event,
-        { tracer: () => this.tracer, metrics: () => this._operationMetrics, config: () => this.getConfig(), diag: this._diag },
-        callSpan,
-      );
-    } catch (err) {
-      this._diag.error('failed to record a Graph operation', err);
-    }
-    for (const listener of this._graphListeners ?? []) {
-      try {
-        listener(event);
-      } catch (err) {
-        this._diag.error('Graph operation listener failed', err);
-      }
-    }
   }
 }

@@ -74,6 +74,8 @@ export const METRIC_QUOTA_INITIATIONS_LIMIT = 'whatsapp.calling.quota.initiation
 export const METRIC_MEDIA_TIMEOUTS = 'whatsapp.calling.media_timeouts';
 export const METRIC_ACCEPTS_WITHOUT_PRE_ACCEPT = 'whatsapp.calling.accepts_without_pre_accept';
 export const METRIC_PERMISSION_REPLIES = 'whatsapp.calling.permission_replies';
+/** 1 while a shared call store (Redis) is unreachable and this instance's figures are partial. */
+export const METRIC_STORE_DEGRADED = 'whatsapp.calling.store.degraded';
 
 /** Call durations run from seconds to hours. */
 export const CALL_DURATION_BUCKETS = [5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];

@@ -62,8 +62,14 @@ export interface CallTrackingConfig {
   callTtlMs?: number;
   /** How long after its terminate a call waits for late or out-of-order deliveries. Default 5 s. */
   callSettleMs?: number;
-  /** Where active calls and quota windows live. Default: in this process. */
+  /**
+   * Where call state lives (each live call's signals, the active set, quota windows). Default: in this
+   * process. Every operation on it goes through a guard: bounded in time (`callStoreTimeoutMs`) and
+   * count, falling back to local state while it fails (`whatsapp.calling.store.degraded` = 1).
+   */
   callStore?: import('./tracker/call-store').CallStore;
+  /** How long one call-store operation may take before local state is used instead. Default 1000 ms. */
+  callStoreTimeoutMs?: number;
   /**
    * Carry the W3C trace context in `biz_opaque_callback_data`: add the active `traceparent` to
    * connect/accept requests that have no callback data (node:http clients and byte bodies of undici;

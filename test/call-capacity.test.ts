@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => sb.close());
 beforeEach(() => {
   sb.reset();
-  harness.instrumentation.callLifecycle.tracker.flush(true); // end calls left by earlier tests
+  harness.instrumentation.callPath.tracker.flush(true); // end calls left by earlier tests
   harness.reset();
   harness.instrumentation.setConfig({ graphApiBaseUrls: [sb.url], concurrentCallLimit: 3, businessInitiatedCallLimit: 2, callSettleMs: 0 });
 });
@@ -116,11 +116,11 @@ describe('bounded memory', () => {
   it('ends a call that never sees a terminate after the TTL, with status unknown', async () => {
     harness.instrumentation.setConfig({ graphApiBaseUrls: [sb.url], concurrentCallLimit: 3, callTtlMs: 50 });
     const id = (await connect('14085559999')).json.calls[0].id;
-    const tracker = harness.instrumentation.callLifecycle.tracker;
-    expect(tracker.handleOf(id)).toBeDefined();
+    const tracker = harness.instrumentation.callPath.tracker;
+    expect(tracker.follows(id)).toBe(true);
     await new Promise((r) => setTimeout(r, 80));
     tracker.sweep();
-    expect(tracker.handleOf(id)).toBeUndefined();
+    expect(tracker.follows(id)).toBe(false);
     const call = await eventually(() => harness.exporter.getFinishedSpans().find((s) => s.name === 'whatsapp call' && s.attributes['whatsapp.call.id'] === id));
     expect(call.attributes['whatsapp.call.status']).toBe('unknown');
     expect(gauge(await harness.metric('whatsapp.calling.calls.active'), active)).toBe(0);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CallSignal } from '../src/events/call-signal';
 import { foldCall } from '../src/tracker/fold-call';
-import { parseWebhookDelivery } from '../src/webhooks/parse-webhook';
+import { signalsOfWebhook } from '../src/signals/from-webhook';
 
 const T0 = 1_760_681_500_000;
 const PHONE = '518638374672395';
@@ -99,7 +99,7 @@ describe('webhook delivery parsing', () => {
       calls: [{ id: 'wacid.HBgM', from: '917358580180', to: '15551441906', event: 'terminate', timestamp: '1760681533', direction: 'USER_INITIATED', start_time: '1760681513', end_time: '1760681533', duration: 20, status: 'FAILED', errors }],
       errors,
     });
-    const { signals, unattachedErrors } = parseWebhookDelivery(delivery, 0);
+    const { calls: signals, unattachedErrors } = signalsOfWebhook(delivery, 0);
     expect(unattachedErrors).toEqual([]);
     expect(signals).toEqual([
       expect.objectContaining({
@@ -121,7 +121,7 @@ describe('webhook delivery parsing', () => {
     const d1 = envelope('calls', { calls: [{ id: 'wacid.U', event: 'connect', timestamp: '1749196895', direction: 'USER_INITIATED', from_user_id: 'US.1349' }] });
     const d2 = envelope('calls', { statuses: [{ id: 'wacid.B', type: 'call', status: 'Ringing', timestamp: '1749197000' }] });
     const both = { object: 'whatsapp_business_account', entry: [...d1.entry, ...d2.entry] };
-    const { signals } = parseWebhookDelivery(both, 0);
+    const { calls: signals } = signalsOfWebhook(both, 0);
     expect(signals.map((s) => [s.callId, s.type, s.status, s.consumer])).toEqual([
       ['wacid.U', 'connect', undefined, 'US.1349'],
       ['wacid.B', 'status', 'ringing', undefined],
@@ -133,15 +133,16 @@ describe('webhook delivery parsing', () => {
       messages: [{ from: '16505551234', id: 'wamid.x', timestamp: '1767168000', type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, response_source: 'user_action' } } }],
       statuses: [{ id: 'wamid.y', status: 'failed', errors: [{ code: 131026, title: 'Message undeliverable' }] }],
     });
-    const parsed = parseWebhookDelivery(delivery, 0);
+    const parsed = signalsOfWebhook(delivery, 0);
     expect(parsed.permissionReplies).toEqual([expect.objectContaining({ response: 'accept', responseSource: 'user_action', permanent: false, phoneNumberId: PHONE })]);
-    expect(parsed.unattachedErrors).toEqual([{ field: 'messages', phoneNumberId: PHONE, code: 131026 }]);
+    expect(parsed.unattachedErrors).toEqual([{ field: 'messages', phoneNumberId: PHONE, code: 131026, dedupeKey: 'wh|message-error|wamid.y|131026' }]);
+    expect(parsed.permissionReplies?.[0].dedupeKey).toBe('wh|permission|wamid.x');
   });
 
   it('never throws and yields only well-formed signals for hostile deliveries', () => {
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), fc.jsonValue().map((v) => envelope('calls', { calls: [v, { id: v, event: 'terminate', errors: v, duration: v }], statuses: v, errors: v }))), (body) => {
-        const { signals } = parseWebhookDelivery(body, 1);
+        const { calls: signals } = signalsOfWebhook(body, 1);
         for (const s of signals) {
           expect(typeof s.callId).toBe('string');
           expect(Number.isFinite(s.at)).toBe(true);

@@ -41,7 +41,7 @@ const deliver = async (d: WebhookDelivery, url = apps.expressJsonUrl) => {
   expect(res.status).toBe(200);
 };
 const callSpans = () => harness.exporter.getFinishedSpans().filter((s) => s.name === 'whatsapp call');
-const endCalls = () => harness.instrumentation.callLifecycle.tracker.flush();
+const endCalls = () => harness.instrumentation.callPath.tracker.flush();
 const callSpanOf = async (wacid: string): Promise<ReadableSpan> => {
   endCalls();
   return eventually(() => callSpans().find((s) => s.attributes['whatsapp.call.id'] === wacid));
@@ -49,7 +49,7 @@ const callSpanOf = async (wacid: string): Promise<ReadableSpan> => {
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('business-initiated call', () => {
-  it('is one call span from the connect request to the terminate webhook, linked from its operation spans', async () => {
+  it('is one call span from the connect request to the terminate webhook, linking its operation spans, in the trace that placed it', async () => {
     const placed = JSON.parse((await graph({ action: 'connect', to: USER, session: { sdp_type: 'offer', sdp: SDP } })).body.toString());
     const wacid: string = placed.calls[0].id;
     const requestId = sb.requests.at(-1)!.responseHeaders['x-fb-request-id'];
@@ -77,7 +77,11 @@ describe('business-initiated call', () => {
       'whatsapp.webhook.terminate',
     ]);
     const op = harness.whatsappSpans().find((s) => s.name === 'whatsapp calls.connect')!;
-    expect(op.links.map((l) => l.context.spanId)).toEqual([call.spanContext().spanId]);
+    expect(call.links.map((l) => [l.context.spanId, l.attributes?.['whatsapp.link.type']])).toEqual([[op.spanContext().spanId, 'operation']]);
+    expect(op.links).toEqual([]);
+    // The call span hangs where the connect was made: here outside any app span, so under nothing but
+    // in a trace of its own; its start is the connect's.
+    expect(call.startTime).toEqual(op.startTime);
     expect(apps.handled.slice(-4).map((h) => h.route)).toEqual(['express-json', 'fastify', 'express-raw', 'express-json']);
     expect(apps.handled.find((h) => h.route === 'express-raw')?.signatureOk).toBe(true);
     expect(JSON.stringify(call.attributes) + JSON.stringify(call.events)).not.toContain(USER);
@@ -198,6 +202,7 @@ describe('duplicated and reordered deliveries', () => {
     // A stale status after the call was finalised does not resurrect it.
     await deliver(sb.webhooks.status({ callId: wacid, status: 'RINGING', timestamp: t + 1 }));
     endCalls();
-    expect(harness.instrumentation.callLifecycle.tracker.handleOf(wacid)).toBeUndefined();
+    expect(harness.instrumentation.callPath.tracker.follows(wacid)).toBe(false);
+    expect(callSpans().filter((s) => s.attributes['whatsapp.call.id'] === wacid)).toHaveLength(1);
   });
 });

@@ -3,16 +3,16 @@ import type { CallSignal } from '../src/events/call-signal';
 import { CallTracker } from '../src/tracker/call-tracker';
 import type { CallRecord } from '../src/tracker/fold-call';
 import { InMemoryCallStore, QUOTA_WINDOW_MS } from '../src/tracker/in-memory-call-store';
+import { quotaOf } from '../src/tracker/quota';
 
 const PHONE = '106540352242922';
 
 function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
   let now = 1_800_000_000_000;
-  const store = new InMemoryCallStore();
+  const store = new InMemoryCallStore(() => now);
   const ended: CallRecord[] = [];
-  const started: string[] = [];
   let connected = 0;
-  const tracker = new CallTracker<string>({
+  const tracker = new CallTracker({
     store,
     now: () => now,
     ttlMs: () => opts.ttlMs ?? 60_000,
@@ -23,7 +23,6 @@ function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
       throw e;
     },
     listener: {
-      started: (s) => (started.push(s.callId), `span:${s.callId}`),
       businessInitiatedConnected: () => connected++,
       ended: (r) => ended.push(r),
     },
@@ -36,8 +35,11 @@ function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
   const wh = (callId: string, s: Partial<CallSignal> & Pick<CallSignal, 'type'>): CallSignal => ({
     callId, source: 'webhook', signaling: 'graph_api', at: now, dedupeKey: `wh|${s.type}|${s.status ?? ''}|${now}`, phoneNumberId: PHONE, direction: 'business_initiated', ...s,
   });
-  const snapshot = () => store.snapshot(now, 3);
-  return { tracker, store, ended, started, advance, bic, wh, snapshot, connected: () => connected, now: () => now };
+  const snapshot = (pairLimit = 3) => {
+    const figures = store.readFigures(now, QUOTA_WINDOW_MS);
+    return { active: figures.active, quota: quotaOf(figures, now, QUOTA_WINDOW_MS, pairLimit) };
+  };
+  return { tracker, store, ended, advance, bic, wh, snapshot, connected: () => connected, now: () => now };
 }
 
 describe('call tracker', () => {
@@ -45,7 +47,7 @@ describe('call tracker', () => {
     const t = setup();
     t.tracker.ingest(t.bic('wacid.1'));
     expect(t.snapshot().active).toEqual([{ key: { phoneNumberId: PHONE, direction: 'business_initiated', signaling: 'graph_api' }, count: 1 }]);
-    expect(t.tracker.handleOf('wacid.1')).toBe('span:wacid.1');
+    expect(t.tracker.follows('wacid.1')).toBe(true);
     t.advance(30_000);
     t.tracker.ingest(t.wh('wacid.1', { type: 'terminate', status: 'completed', durationS: 25, answeredAt: t.now() - 25_000 }));
     expect(t.snapshot().active).toEqual([]);
@@ -55,12 +57,14 @@ describe('call tracker', () => {
   it('counts a duplicated delivery once and ignores signals for a finished call', () => {
     const t = setup();
     const term = t.wh('wacid.2', { type: 'terminate', status: 'failed' });
-    expect(t.tracker.ingest(t.bic('wacid.2'))).toBe(true);
-    expect(t.tracker.ingest(term)).toBe(true);
-    expect(t.tracker.ingest(term)).toBe(false);
-    expect(t.tracker.ingest(t.wh('wacid.2', { type: 'status', status: 'ringing' }))).toBe(false);
+    t.tracker.ingest(t.bic('wacid.2'));
+    t.tracker.ingest(term);
+    t.tracker.ingest(term);
+    t.tracker.ingest(t.wh('wacid.2', { type: 'status', status: 'ringing' }));
     expect(t.ended).toHaveLength(1);
-    expect(t.started).toEqual(['wacid.2']);
+    expect(t.ended[0].signalCount).toBe(2);
+    expect(t.tracker.follows('wacid.2')).toBe(false);
+    expect(t.store.callCount).toBe(0);
   });
 
   it('merges a connect that arrives after its terminate within the settle window, without making it active', () => {
@@ -103,12 +107,12 @@ describe('call tracker', () => {
 
   it("takes Meta's call_permissions reading as the truth for a pair, plus calls connected since", () => {
     const t = setup();
-    t.store.setMetaQuotaReading(PHONE, `${PHONE}|14085551234`, { currentUsage: 2, maxAllowed: 5, observedAt: t.now() });
+    t.store.setQuotaReading(PHONE, `${PHONE}|14085551234`, { currentUsage: 2, maxAllowed: 5, observedAt: t.now() });
     t.advance(1000);
     t.tracker.ingest(t.bic('wacid.m1'));
     t.tracker.ingest(t.wh('wacid.m1', { type: 'status', status: 'accepted' }));
-    expect(t.store.snapshot(t.now(), 100).quota[0]).toMatchObject({ maxPairUsage: 3, exhaustedPairs: 0 });
-    t.store.setMetaQuotaReading(PHONE, `${PHONE}|14085551234`, { currentUsage: 5, maxAllowed: 5, observedAt: t.now() + 1, limitExpiresAt: t.now() + 3_600_000 });
-    expect(t.store.snapshot(t.now(), 100).quota[0]).toMatchObject({ maxPairUsage: 5, exhaustedPairs: 1 });
+    expect(t.snapshot(100).quota[0]).toMatchObject({ maxPairUsage: 3, exhaustedPairs: 0 });
+    t.store.setQuotaReading(PHONE, `${PHONE}|14085551234`, { currentUsage: 5, maxAllowed: 5, observedAt: t.now() + 1, limitExpiresAt: t.now() + 3_600_000 });
+    expect(t.snapshot(100).quota[0]).toMatchObject({ maxPairUsage: 5, exhaustedPairs: 1 });
   });
 });

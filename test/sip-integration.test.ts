@@ -27,9 +27,9 @@ let sipp: Sipp;
 
 beforeAll(async () => {
   hepOnly.enable();
-  await hepOnly.sipPipeline.hepReady();
+  await hepOnly.sipSources.hepReady();
   sipp = await startSippUas('uas-answer-then-bye.xml');
-  kamailio = await startKamailio({ sippPort: sipp.port, hepPort: hepOnly.sipPipeline.hepReceiver!.addresses().udp });
+  kamailio = await startKamailio({ sippPort: sipp.port, hepPort: hepOnly.sipSources.hepReceiver!.addresses().udp });
   harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${kamailio.tlsPort}`], callSettleMs: 0 });
   hepOnly.setConfig({ sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: [`127.0.0.1:${kamailio.tlsPort}`] } });
 });

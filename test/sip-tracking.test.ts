@@ -11,7 +11,7 @@ import { countOf, createHarness, sumOf } from './helpers/otel-harness';
 import { invite, metaInvite, request, response } from './sip/messages';
 
 const harness = createHarness({ callSettleMs: 0 });
-const pipeline = harness.instrumentation.sipPipeline;
+const pipeline = harness.instrumentation.sipSources;
 let clock = 1_800_000_000_000;
 const feed = (raw: string, fromBusiness: boolean, transport: 'tls' | 'udp' = 'tls') => {
   clock += 100;
@@ -46,7 +46,7 @@ describe('outbound (business-initiated) INVITE', () => {
     expect(bye.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.BIC1', 'whatsapp.call.duration': 42 });
     const [call] = spans('whatsapp call');
     expect(call.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.BIC1', 'sip.call_id': callId, 'whatsapp.signaling': 'sip', 'whatsapp.call.status': 'completed', 'whatsapp.call.duration': 42 });
-    expect(inv.links[0].context.spanId).toBe(call.spanContext().spanId);
+    expect(call.links.map((l) => l.context.spanId)).toEqual([inv.spanContext().spanId, bye.spanContext().spanId]);
     const exported = JSON.stringify(harness.exporter.getFinishedSpans().map((s) => [s.attributes, s.events]));
     expect(exported).not.toMatch(/Digest|a=crypto|SECRETKEY|14085551234/);
   });
@@ -140,7 +140,7 @@ describe("Meta's inbound (user-initiated) INVITE", () => {
 describe('bounded state', () => {
   it('expires a transaction that never gets a final response', async () => {
     const events: SipOperationEvent[] = [];
-    const tracker = new SipTransactionTracker({ operation: (e) => events.push(e), signal: () => {} }, 30);
+    const tracker = new SipTransactionTracker({ operation: (e) => events.push(e) }, 30);
     tracker.observe({ message: parseSipMessage(Buffer.from(invite({ callId: 'lost' })))!, fromBusiness: true, at: 1, source: 'hep', transport: 'udp' });
     expect(tracker.openCount).toBe(1);
     await new Promise((r) => setTimeout(r, 60));

@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import type { Context, SpanContext } from '@opentelemetry/api';
 import type { MediaSecurity } from '../graph/media-security';
 import type { CallDirection } from '../graph/operation';
 
@@ -58,6 +58,21 @@ export interface CallSignal {
   bizOpaqueCallbackData?: string;
   /** Media security mode of the SDP the business sent with this signal (connect, pre_accept, accept). */
   mediaSecurity?: MediaSecurity;
-  /** Context the call span should start in, if this signal starts the call. */
+  /** The app's context where the signal was observed: the call span's parent if this signal starts the call. */
   parentContext?: Context;
+  /** The operation span recorded for this signal (Graph request, SIP transaction): the call span links to it. */
+  operationSpan?: SpanContext;
 }
+
+/**
+ * A signal as a call store keeps it: plain data (a store may be remote), without the call id (the
+ * store's key) or live contexts. `parent` (connect signals only: where the call span will hang) and
+ * `op` (the operation span to link) are W3C-style `traceId-spanId-flags` references.
+ */
+export interface StoredSignal extends Omit<CallSignal, 'callId' | 'parentContext' | 'operationSpan'> {
+  parent?: string;
+  op?: string;
+}
+
+/** A signal's identity within its call: the same event seen twice (or by two instances) has the same key. */
+export const signalKeyOf = (s: Pick<CallSignal, 'type' | 'dedupeKey'>): string => `${s.type}|${s.dedupeKey}`;

@@ -1,19 +1,28 @@
 /**
- * The call signals a SIP operation stands for. SIP calls are keyed `sip:<Call-ID>` in the call
- * tracker (a business-initiated SIP call only learns its WhatsApp call id from Meta's BYE), and carry
- * the WhatsApp call id as `wacid` once known. The business number stands in for the phone number id.
+ * The call signals a SIP operation stands for. SIP calls are keyed by their dialog (see call-key), and
+ * carry the WhatsApp call id as `wacid` once known. The business number stands in for the phone
+ * number id.
  */
-import type { CallSignal } from '../../events/call-signal';
-import type { SipOperationEvent } from './sip-operation';
+import type { SpanContext } from '@opentelemetry/api';
+import type { CallSignal } from '../events/call-signal';
+import type { Signals } from '../events/signals';
+import type { SipOperationEvent } from '../sip/tracking/sip-operation';
+import { callKeyOfSipDialog } from './call-key';
 
-export function signalsOfSipOperation(e: SipOperationEvent): CallSignal[] {
+/** `operationSpan`: the `whatsapp sip.*` span recorded for this transaction (the call span links to it). */
+export function signalsOfSipOperation(e: SipOperationEvent, operationSpan?: SpanContext): Signals {
+  return { calls: callSignalsOf(e, operationSpan) };
+}
+
+function callSignalsOf(e: SipOperationEvent, operationSpan: SpanContext | undefined): CallSignal[] {
   const base = {
-    callId: `sip:${e.sipCallId}`,
+    callId: callKeyOfSipDialog(e.sipCallId),
     wacid: e.wacid,
     source: 'sip' as const,
     signaling: 'sip' as const,
     phoneNumberId: e.businessNumber,
     parentContext: e.parentContext,
+    operationSpan,
   };
   const key = (type: string, at: number) => `sip|${type}|${at}`;
   const out: CallSignal[] = [];

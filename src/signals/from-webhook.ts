@@ -6,34 +6,18 @@
  * Also picks out `messages` call-permission replies and message-level errors. Never throws.
  */
 import type { CallSignal, SignalError } from '../events/call-signal';
+import type { PermissionReply, Signals, UnattachedError } from '../events/signals';
 import type { CallDirection } from '../graph/operation';
 import { arr, nonNegative, rec, str, unixSecondsToMs } from './webhook-fields';
 
-export interface UnattachedError {
-  field: string;
-  phoneNumberId?: string;
-  code: number;
-}
-
-export interface PermissionReply {
-  phoneNumberId?: string;
-  response: string;
-  responseSource?: string;
-  permanent?: boolean;
-  consumer?: string;
-  /** `context.id`: the permission request's wamid, or a wacid for an automatic grant after a call. */
-  contextId?: string;
-  at: number;
-}
-
-export interface WebhookObservation {
-  signals: CallSignal[];
+interface WebhookObservation {
+  calls: CallSignal[];
   unattachedErrors: UnattachedError[];
   permissionReplies: PermissionReply[];
 }
 
-export function parseWebhookDelivery(body: unknown, receivedAt: number): WebhookObservation {
-  const out: WebhookObservation = { signals: [], unattachedErrors: [], permissionReplies: [] };
+export function signalsOfWebhook(body: unknown, receivedAt: number): Signals {
+  const out: WebhookObservation = { calls: [], unattachedErrors: [], permissionReplies: [] };
   try {
     for (const entry of arr(rec(body)?.entry)) {
       for (const change of arr(rec(entry)?.changes)) {
@@ -70,14 +54,14 @@ function readCalls(value: Record<string, unknown>, phoneNumberId: string | undef
     const base = { callId, source: 'webhook' as const, signaling: 'graph_api' as const, at, phoneNumberId, direction, consumer, bizOpaqueCallbackData: str(call.biz_opaque_callback_data, 512) };
     if (event === 'connect') {
       const type = direction === 'business_initiated' ? 'connect_answer' : 'connect';
-      out.signals.push({ ...base, type, dedupeKey: `wh|connect|${at}` });
+      out.calls.push({ ...base, type, dedupeKey: `wh|connect|${at}` });
       continue;
     }
     const own = errorsOf(call.errors);
     const errors = mergeErrors(own, valueErrors);
     attached ||= errors.length > 0;
     const status = str(call.status, 32)?.toLowerCase();
-    out.signals.push({
+    out.calls.push({
       ...base,
       type: 'terminate',
       status,
@@ -93,7 +77,7 @@ function readCalls(value: Record<string, unknown>, phoneNumberId: string | undef
     const status = str(s?.status, 32)?.toLowerCase();
     if (!s || !callId || !status || (s.type !== undefined && str(s.type, 16)?.toLowerCase() !== 'call')) continue;
     const at = unixSecondsToMs(s.timestamp) ?? receivedAt;
-    out.signals.push({
+    out.calls.push({
       callId,
       type: 'status',
       source: 'webhook',
@@ -118,18 +102,26 @@ function readMessages(value: Record<string, unknown>, phoneNumberId: string | un
     if (!m || !reply) continue;
     const response = str(reply.response, 32)?.toLowerCase();
     if (!response) continue;
+    const consumer = str(m.from) ?? str(m.from_user_id);
+    const contextId = str(rec(m.context)?.id, 512);
+    const at = unixSecondsToMs(m.timestamp) ?? receivedAt;
     out.permissionReplies.push({
       phoneNumberId,
       response,
       responseSource: str(reply.response_source, 32)?.toLowerCase(),
       permanent: typeof reply.is_permanent === 'boolean' ? reply.is_permanent : undefined,
-      consumer: str(m.from) ?? str(m.from_user_id),
-      contextId: str(rec(m.context)?.id, 512),
-      at: unixSecondsToMs(m.timestamp) ?? receivedAt,
+      consumer,
+      contextId,
+      at,
+      dedupeKey: `wh|permission|${str(m.id, 512) ?? `${contextId ?? ''}|${at}`}`,
     });
   }
   for (const item of arr(value.statuses)) {
-    for (const e of errorsOf(rec(item)?.errors)) out.unattachedErrors.push({ field: 'messages', phoneNumberId, code: e.code });
+    const status = rec(item);
+    const id = str(status?.id, 512);
+    for (const e of errorsOf(status?.errors)) {
+      out.unattachedErrors.push({ field: 'messages', phoneNumberId, code: e.code, dedupeKey: id ? `wh|message-error|${id}|${e.code}` : undefined });
+    }
   }
 }
 

@@ -8,6 +8,9 @@ import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import * as A from '../semconv';
 import type { ActiveCallKey, CallStore } from '../tracker/call-store';
+import { GuardedCallStore } from '../tracker/guarded-call-store';
+import { QUOTA_WINDOW_MS } from '../tracker/in-memory-call-store';
+import { quotaOf } from '../tracker/quota';
 import type { CallRecord } from '../tracker/fold-call';
 
 export interface CallMetricsLimits {
@@ -63,17 +66,26 @@ export class CallMetrics {
     const inits = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS, { description: 'Call initiations in the rolling 24 h', unit: '{call}', valueType: ValueType.INT });
     const initsLimit = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS_LIMIT, { description: 'Call initiations allowed per number in 24 h', unit: '{call}', valueType: ValueType.INT });
 
+    const degraded = meter.createObservableGauge(A.METRIC_STORE_DEGRADED, {
+      description: 'Whether the shared call store is unreachable and figures come from this instance only (1) or not (0)',
+      unit: '1',
+      valueType: ValueType.INT,
+    });
+
     meter.addBatchObservableCallback(async (observer) => {
-      const snapshot = await store().snapshot(now(), limits.businessInitiatedCallLimit());
+      const s = store();
+      if (s instanceof GuardedCallStore) observer.observe(degraded, s.degraded ? 1 : 0);
+      const at = now();
+      const figures = await s.readFigures(at, QUOTA_WINDOW_MS);
       const counts = new Map<string, number>();
-      for (const { key, count } of snapshot.active) counts.set(this.knowKey(key, true), count);
-      const phones = new Set(snapshot.phoneNumberIds);
+      for (const { key, count } of figures.active) counts.set(this.knowKey(key, true), count);
+      const phones = new Set(figures.phoneNumberIds);
       for (const [id, attrs] of this.knownKeys) {
         observer.observe(active, counts.get(id) ?? 0, attrs);
         phones.add(attrs[A.ATTR_WA_PHONE_NUMBER_ID] as string);
       }
       for (const phoneNumberId of phones) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
-      for (const q of snapshot.quota) {
+      for (const q of quotaOf(figures, at, QUOTA_WINDOW_MS, limits.businessInitiatedCallLimit())) {
         const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };
         observer.observe(pairMax, q.maxPairUsage, attrs);
         observer.observe(pairLimit, limits.businessInitiatedCallLimit(), attrs);
@@ -81,7 +93,7 @@ export class CallMetrics {
         observer.observe(inits, q.initiations, attrs);
         observer.observe(initsLimit, limits.callInitiationLimit(), attrs);
       }
-    }, [active, activeLimit, pairMax, pairLimit, exhausted, inits, initsLimit]);
+    }, [active, activeLimit, pairMax, pairLimit, exhausted, inits, initsLimit, degraded]);
   }
 
   /**

@@ -3,33 +3,44 @@
  * event per Graph request / webhook / SIP transaction on it (WhatsApp Manager's "Call Details"
  * timeline) and the Call Logs fields as attributes.
  *
- * It is started at the first signal (so operation spans created meanwhile can link to it) and ended
- * by the tracker. Kind: INTERNAL for business-initiated calls (the business's own work, in the trace
- * that placed the call), SERVER for user-initiated ones (Meta calls in).
+ * It is recorded when the call ends, by the one instance that finalises it (the call's signals may
+ * have reached several app instances), with the start time of its first signal and, as parent, the
+ * context its connect was observed in (the app span that placed a business-initiated call; the
+ * webhook request of a user-initiated one). Operation spans can't refer to a span that doesn't exist
+ * yet, so the call span refers to them: one link per Graph request / SIP transaction span of the call
+ * (`whatsapp.link.type = operation`), and every operation span carries `whatsapp.call.id`.
+ * Kind: INTERNAL for business-initiated calls, SERVER for user-initiated ones (Meta calls in).
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Link, Tracer } from '@opentelemetry/api';
 import { classifyGraphError } from '../catalogue';
-import type { CallSignal } from '../events/call-signal';
+import type { StoredSignal } from '../events/call-signal';
 import * as A from '../semconv';
+import { sipCallIdOfKey } from '../signals/call-key';
 import { uniqueSorted } from '../tracker/fold-call';
 import type { CallRecord } from '../tracker/fold-call';
+import { contextOfReference, spanContextOf } from '../tracker/span-reference';
 
-export function startCallSpan(tracer: Tracer, first: CallSignal): Span {
-  // Only what a sampler may want at the start; the rest is set when the call ends (a live span per
-  // call is most of the memory a tracked call costs).
-  const attributes: Attributes = {};
-  const wacid = first.wacid ?? (first.signaling === 'sip' ? undefined : first.callId);
-  if (wacid) attributes[A.ATTR_WA_CALL_ID] = wacid;
-  const kind = first.direction === 'user_initiated' ? SpanKind.SERVER : SpanKind.INTERNAL;
-  return first.parentContext
-    ? tracer.startSpan('whatsapp call', { kind, startTime: first.at, attributes }, first.parentContext)
-    : tracer.startSpan('whatsapp call', { kind, startTime: first.at, attributes, root: true });
-}
-
-export function endCallSpan(span: Span, record: CallRecord, signals: readonly CallSignal[]): void {
-  for (const s of uniqueSorted(signals)) span.addEvent(eventName(s), eventAttributes(s), s.at);
-  span.setAttributes(callAttributes(record));
+export function recordCallSpan(tracer: Tracer, record: CallRecord, signals: readonly StoredSignal[]): void {
+  const sorted = uniqueSorted(signals);
+  const parent = contextOfReference(sorted.find((s) => s.parent)?.parent);
+  // One link per operation span (an INVITE span stands for both the connect and its answer).
+  const links: Link[] = [];
+  const linked = new Set<string>();
+  for (const s of sorted) {
+    const context = spanContextOf(s.op);
+    if (!context || linked.has(s.op!)) continue;
+    linked.add(s.op!);
+    links.push({ context, attributes: { 'whatsapp.link.type': 'operation', 'whatsapp.operation.signal': s.type } });
+  }
+  const options = {
+    kind: record.direction === 'user_initiated' ? SpanKind.SERVER : SpanKind.INTERNAL,
+    startTime: record.startTime,
+    attributes: callAttributes(record),
+    links,
+  };
+  const span = parent ? tracer.startSpan('whatsapp call', options, parent) : tracer.startSpan('whatsapp call', { ...options, root: true });
+  for (const s of sorted) span.addEvent(eventName(s), eventAttributes(s), s.at);
   if (record.status === 'failed') {
     span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? 'call failed' });
   }
@@ -47,7 +58,8 @@ function callAttributes(r: CallRecord): Attributes {
     [A.ATTR_WA_CALL_ANSWERED]: r.answered,
   };
   if (r.wacid) a[A.ATTR_WA_CALL_ID] = r.wacid;
-  if (r.callId.startsWith('sip:')) a[A.ATTR_SIP_CALL_ID] = r.callId.slice(4);
+  const sipCallId = sipCallIdOfKey(r.callId);
+  if (sipCallId) a[A.ATTR_SIP_CALL_ID] = sipCallId;
   if (r.phoneNumberId) a[A.ATTR_WA_PHONE_NUMBER_ID] = r.phoneNumberId;
   if (r.direction) a[A.ATTR_WA_CALL_DIRECTION] = r.direction;
   if (r.requestId) a[A.ATTR_WA_REQUEST_ID] = r.requestId;
@@ -71,11 +83,11 @@ function callAttributes(r: CallRecord): Attributes {
   return a;
 }
 
-function eventName(s: CallSignal): string {
+function eventName(s: StoredSignal): string {
   return `whatsapp.${s.source}.${s.type}`;
 }
 
-function eventAttributes(s: CallSignal): Attributes {
+function eventAttributes(s: StoredSignal): Attributes {
   const a: Attributes = { [A.ATTR_WA_SIGNAL_SOURCE]: s.source };
   if (s.status) a[A.ATTR_WA_SIGNAL_STATUS] = s.status;
   if (s.succeeded !== undefined) a['whatsapp.signal.succeeded'] = s.succeeded;

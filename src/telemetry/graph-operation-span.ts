@@ -8,7 +8,7 @@
  * result identical whichever instrumentation was registered first.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes, DiagLogger, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Attributes, DiagLogger, Span, Tracer } from '@opentelemetry/api';
 import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import type { GraphOperationEvent } from '../events/graph-operation';
 import { outcomeOf } from '../graph/outcome';
@@ -25,8 +25,7 @@ export interface GraphSpanDeps {
   diag: DiagLogger;
 }
 
-/** `callSpan`: the `whatsapp call` span of the call this request acts on, linked from the operation span. */
-export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpanDeps, callSpan?: SpanContext): { span: Span; outcome: OperationOutcome } {
+export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpanDeps): { span: Span; outcome: OperationOutcome } {
   const config = deps.config();
   const outcome = outcomeOf(event);
   const span = deps.tracer().startSpan(
@@ -35,7 +34,6 @@ export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpan
       kind: SpanKind.CLIENT,
       startTime: event.startTime,
       attributes: requestAttributes(event, config),
-      links: callSpan ? [{ context: callSpan, attributes: { 'whatsapp.link.type': 'call' } }] : undefined,
     },
     event.parentContext,
   );

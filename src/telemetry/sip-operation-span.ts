@@ -4,7 +4,7 @@
  * Never records Authorization/Proxy-Authorization or *-Authenticate values, nor SDP bodies.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import * as A from '../semconv';
 import type { SipOperationEvent } from '../sip/tracking/sip-operation';
 import type { WhatsAppCallingInstrumentationConfig } from '../types';
@@ -18,8 +18,7 @@ export function recordSipOperation(
   tracer: Tracer,
   metrics: OperationMetrics,
   config: WhatsAppCallingInstrumentationConfig,
-  callSpan?: SpanContext,
-): void {
+): Span {
   const c = e.classification;
   const failed = c?.isError === true;
   const attributes: Attributes = {
@@ -57,7 +56,6 @@ export function recordSipOperation(
       kind: e.role === 'client' ? SpanKind.CLIENT : SpanKind.SERVER,
       startTime: e.startTime,
       attributes,
-      links: callSpan ? [{ context: callSpan, attributes: { 'whatsapp.link.type': 'call' } }] : undefined,
     },
     e.parentContext,
   );
@@ -77,4 +75,5 @@ export function recordSipOperation(
     errorCategory: failed ? c!.category : e.expired ? 'unknown' : undefined,
     sipStatusCode: e.finalStatus,
   });
+  return span;
 }

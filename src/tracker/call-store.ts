@@ -1,18 +1,50 @@
 /**
- * The state the capacity metrics are computed from: which calls are active, connected
- * business-initiated calls per (number, user) pair in a rolling 24 h, and call initiations per
- * number. An interface so that apps running several instances can back it with a shared store
- * (planned); writes may be async there, so callers never rely on their completion, and reads go
- * through one `snapshot()` taken at metric collection time.
+ * Where call state lives: each live call's signals, the active-call set, the rolling 24 h windows
+ * (connected business-initiated calls per (number, user) pair, initiations per number), Meta's quota
+ * readings and once-only claims. In this process by default; in Redis when several app instances
+ * must share it (one call's requests, webhooks and SIP may reach different instances).
  *
- * Pair keys are opaque (an HMAC of the consumer's number made by the tracker): no user identifier
- * reaches the store.
+ * A store only stores: which signal ends a call, what proves it live, how usage is computed from the
+ * windows and Meta's readings — all of that is the tracker's domain code (call-tracker, quota). Each
+ * operation is atomic on its own, so instances sharing a store agree without locks. Methods may return
+ * promises; callers never let a rejection reach the app (see guarded-call-store).
+ *
+ * Pair keys are opaque (a keyed hash of the consumer's number made by the tracker): no user
+ * identifier reaches a store.
  */
+import type { StoredSignal } from '../events/call-signal';
+import type { MaybePromise } from '../util/maybe-promise';
+
+export type { MaybePromise };
 
 export interface ActiveCallKey {
   phoneNumberId: string;
   direction: string;
   signaling: string;
+}
+
+/** What recording a signal does to the active set, decided by the tracker. */
+export interface RecordSignalEffect {
+  /** The signal ends the call: it leaves the active set and never re-enters it. */
+  terminal: boolean;
+  /** The signal proves the call live: it enters the active set under `activeKey`, unless it ended. */
+  live: boolean;
+  activeKey?: ActiveCallKey;
+  /** Keep the call's data at least this long after its last signal (its end may never be seen). */
+  retainMs: number;
+  /** At most this many signals per call; a terminal signal is always taken. */
+  maxSignals: number;
+}
+
+export interface RecordSignalResult {
+  /**
+   * `added`: new for this call. `duplicate`: a signal with the same key was there (a redelivery, or
+   * the same event seen by another instance). `finished`: the call was already ended and reported.
+   * `full`: the call holds `maxSignals` already.
+   */
+  outcome: 'added' | 'duplicate' | 'finished' | 'full';
+  /** The call's signals after this one, from every instance sharing the store. */
+  signals: readonly StoredSignal[];
 }
 
 /** Meta's own counters for a pair, from `GET /call_permissions` (`start_call` limits). */
@@ -24,30 +56,37 @@ export interface MetaQuotaReading {
   observedAt: number;
 }
 
-export interface PhoneQuotaSnapshot {
-  phoneNumberId: string;
-  /** Connected business-initiated calls of the busiest pair in the window. */
-  maxPairUsage: number;
-  /** Pairs whose usage reached their limit. */
-  exhaustedPairs: number;
-  /** Successful call initiations (connects) in the window. */
-  initiations: number;
-}
+export type QuotaWindowRef =
+  | { kind: 'pair'; phoneNumberId: string; pairKey: string }
+  | { kind: 'initiations'; phoneNumberId: string };
 
-export interface StoreSnapshot {
+/** The raw figures the capacity metrics are computed from (see quota.ts). */
+export interface StoredFigures {
   active: { key: ActiveCallKey; count: number }[];
-  quota: PhoneQuotaSnapshot[];
   phoneNumberIds: string[];
+  /** Per pair with anything in the window: the times of its connected BI calls, Meta's latest reading. */
+  pairs: { phoneNumberId: string; pairKey: string; times: number[]; reading?: MetaQuotaReading }[];
+  /** Initiations per number in the window. */
+  initiations: { phoneNumberId: string; count: number }[];
 }
 
 export interface CallStore {
-  /** Idempotent per call id. */
-  addActive(callId: string, key: ActiveCallKey): void | Promise<void>;
-  /** Idempotent; unknown ids are ignored. */
-  removeActive(callId: string): void | Promise<void>;
-  /** Idempotent per call id. */
-  addConnectedBusinessInitiated(callId: string, phoneNumberId: string, pairKey: string, at: number): void | Promise<void>;
-  setMetaQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading): void | Promise<void>;
-  addInitiation(phoneNumberId: string, at: number): void | Promise<void>;
-  snapshot(now: number, pairLimit: number): StoreSnapshot | Promise<StoreSnapshot>;
+  /** Adds a call's signal unless one with the same key is there or the call finished; updates the active set with it, atomically. */
+  recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): MaybePromise<RecordSignalResult>;
+  /**
+   * Ends a call for every instance, once: the one caller that ended it gets its signals, every other
+   * caller (or an unknown call) gets undefined. The call leaves the active set, and its id is refused
+   * for `tombstoneMs` so a late delivery can't start it again.
+   */
+  takeCall(callId: string, tombstoneMs: number): MaybePromise<readonly StoredSignal[] | undefined>;
+  /** True for the first caller with this key within `ttlMs`, whichever instance it runs in. */
+  claimOnce(key: string, ttlMs: number): MaybePromise<boolean>;
+  /** Idempotent per member; entries older than `windowMs` may be dropped. */
+  addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): MaybePromise<void>;
+  setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs: number): MaybePromise<void>;
+  readFigures(now: number, windowMs: number): MaybePromise<StoredFigures>;
+  /** A secret every instance sharing the store agrees on (keys the pair hashes); undefined if none. */
+  sharedSecret?(): MaybePromise<string | undefined>;
+  /** Releases connections the store opened itself. */
+  close?(): MaybePromise<void>;
 }

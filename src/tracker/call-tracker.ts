@@ -1,67 +1,62 @@
 /**
  * Follows each WhatsApp call from its first signal to its end, whatever source the signals come from
- * (Graph requests, webhooks, SIP). Keeps the active-call set and the quota windows in a `CallStore`,
- * and tells a lifecycle listener (telemetry) when a call starts and when it ended.
+ * (Graph requests, webhooks, SIP) and whichever app instance saw them. The call's signals live in the
+ * `CallStore` (shared by instances when it is Redis); this class holds only what this instance needs
+ * to act on time: a settle timer per ended call and the last time it saw each call.
  *
- * Bounded memory: a call is finalised `settleMs` after its last terminal signal (so late or
- * out-of-order deliveries still merge), or `ttlMs` after its last signal if no terminate is ever seen
- * (status `unknown`). Finalised ids are kept as tombstones for `tombstoneMs` so a stale delivery can't
- * resurrect a call. Signals per call are capped.
+ * Domain rules live here, not in the store: what ends a call, what proves it live, when a connected
+ * business-initiated call or an accept without pre_accept is counted (once across instances, through
+ * `claimOnce`), what goes into the quota windows.
+ *
+ * Bounded memory: a call is finalised `settleMs` after it ended (so late or out-of-order deliveries
+ * still merge), or `ttlMs` after its last signal here if its end is never seen (status `unknown`).
+ * Finalising takes the call out of the store — exactly one instance gets it and reports it.
  */
-import type { CallSignal } from '../events/call-signal';
+import { trace } from '@opentelemetry/api';
+import type { CallSignal, StoredSignal } from '../events/call-signal';
+import { signalKeyOf } from '../events/call-signal';
+import { after } from '../util/maybe-promise';
+import type { MaybePromise } from '../util/maybe-promise';
 import type { CallStore } from './call-store';
 import { foldCall } from './fold-call';
 import type { CallRecord } from './fold-call';
+import { QUOTA_WINDOW_MS } from './in-memory-call-store';
+import { spanReference } from './span-reference';
 
-export interface CallLifecycleListener<H> {
-  /** A call became known: return a handle (e.g. its span) given back on every later callback. */
-  started(first: CallSignal): H;
-  /** A business-initiated call was connected (answered) for the first time. */
-  businessInitiatedConnected?(phoneNumberId: string): void;
-  /**
-   * A user-initiated call was accepted with no pre_accept before it (audio-clipping risk). Told at the
-   * accept, so an alert can fire while such calls are still going; once per call.
-   */
+export interface CallTrackerListener {
+  /** A business-initiated call was connected (answered): once per call, across instances. */
+  businessInitiatedConnected?(record: CallRecord): void;
+  /** A user-initiated call was accepted with no pre_accept before it (audio-clipping risk): at the accept, once per call. */
   acceptedWithoutPreAccept?(record: CallRecord): void;
-  ended(record: CallRecord, signals: readonly CallSignal[], handle: H): void;
+  /** The call ended (or expired): once per call, across instances, with all its signals. */
+  ended(record: CallRecord, signals: readonly StoredSignal[]): void;
 }
 
-export interface CallTrackerOptions<H> {
+export interface CallTrackerOptions {
   store: CallStore;
-  listener: CallLifecycleListener<H>;
+  listener: CallTrackerListener;
   /** Opaque key for a (number, consumer) pair; the consumer never reaches the store. */
-  pairKey(phoneNumberId: string, consumer: string): string;
+  pairKey(phoneNumberId: string, consumer: string): MaybePromise<string>;
   now(): number;
   /** Read on use, so configuration changes apply to calls in flight. */
   ttlMs(): number;
   settleMs(): number;
   tombstoneMs: number;
+  windowMs?: number;
   onError(where: string, err: unknown): void;
 }
 
 export const MAX_SIGNALS_PER_CALL = 64;
-const MAX_TOMBSTONES = 100_000;
+/** Calls this instance follows at once, at most (each costs a few dozen bytes here). */
+const MAX_LOCAL_CALLS = 500_000;
 
-interface LiveCall<H> {
-  /** Also the dedupe set: a call has few signals (capped), so a scan is cheaper than a Set per call. */
-  signals: CallSignal[];
-  handle: H;
-  active: boolean;
-  ended: boolean;
-  biConnectedCounted: boolean;
-  clipRiskCounted: boolean;
+interface LocalCall {
   lastSignalAt: number;
+  ended: boolean;
+  /** Claims already tried from here (each is a store round trip). */
+  biClaimed?: boolean;
+  clipClaimed?: boolean;
   settleTimer?: NodeJS.Timeout;
-}
-
-/**
- * What a call keeps of a signal: no call id (it is the map key) and no parent context (only the first
- * signal's is used, when the call starts); with 100k calls live, every field counts.
- */
-function compact(signal: CallSignal): CallSignal {
-  const { parentContext: _p, consumer, ...rest } = signal;
-  // The consumer is only used to key the business-initiated quota pair.
-  return signal.direction === 'business_initiated' && consumer !== undefined ? { ...rest, consumer } : rest;
 }
 
 const isTerminal = (s: CallSignal) =>
@@ -72,76 +67,113 @@ const provesLive = (s: CallSignal) =>
   (s.type === 'connect' || s.type === 'connect_answer' || s.type === 'pre_accept' || s.type === 'accept' ||
     (s.type === 'status' && s.status !== 'rejected'));
 
-export class CallTracker<H> {
-  private readonly calls = new Map<string, LiveCall<H>>();
-  private readonly tombstones = new Map<string, number>();
+/**
+ * What a store keeps of a signal: plain data, no call id (the store's key), no live contexts. The
+ * parent is kept for connects only (where the call span hangs); the consumer only for
+ * business-initiated calls (it keys the quota pair).
+ */
+function stored(signal: CallSignal): StoredSignal {
+  const { callId: _id, parentContext, operationSpan, consumer, ...rest } = signal;
+  const out: StoredSignal = rest;
+  if (consumer !== undefined && signal.direction === 'business_initiated') out.consumer = consumer;
+  if (signal.type === 'connect' && parentContext) {
+    const parent = spanReference(trace.getSpanContext(parentContext));
+    if (parent) out.parent = parent;
+  }
+  const op = spanReference(operationSpan);
+  if (op) out.op = op;
+  return out;
+}
+
+export class CallTracker {
+  private readonly local = new Map<string, LocalCall>();
   private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly o: CallTrackerOptions<H>) {}
+  constructor(private readonly o: CallTrackerOptions) {}
 
+  /** Calls this instance is following. */
   get liveCount(): number {
-    return this.calls.size;
+    return this.local.size;
   }
 
-  handleOf(callId: string): H | undefined {
-    return this.calls.get(callId)?.handle;
+  private get windowMs(): number {
+    return this.o.windowMs ?? QUOTA_WINDOW_MS;
   }
 
-  /** Feeds one signal; never throws. Returns false when it was a duplicate or for a finished call. */
-  ingest(signal: CallSignal): boolean {
+  /** Whether this instance is following the call (seen, not yet finalised). */
+  follows(callId: string): boolean {
+    return this.local.has(callId);
+  }
+
+  /** Feeds one signal; never throws. With a remote store its effects follow asynchronously. */
+  ingest(signal: CallSignal): void {
     try {
-      return this.ingestUnsafe(signal);
+      this.ingestUnsafe(signal);
     } catch (err) {
       this.o.onError('call tracker', err);
-      return false;
     }
   }
 
-  private ingestUnsafe(signal: CallSignal): boolean {
+  private ingestUnsafe(signal: CallSignal): void {
     const { callId } = signal;
-    if (this.isTombstoned(callId)) return false;
-    let call = this.calls.get(callId);
-    if (call?.signals.some((s) => s.type === signal.type && s.dedupeKey === signal.dedupeKey)) return false;
+    let call = this.local.get(callId);
     if (!call) {
-      call = { signals: [], handle: this.o.listener.started(signal), active: false, ended: false, biConnectedCounted: false, clipRiskCounted: false, lastSignalAt: 0 };
-      this.calls.set(callId, call);
+      if (this.local.size >= MAX_LOCAL_CALLS) return;
+      call = { lastSignalAt: 0, ended: false };
+      this.local.set(callId, call);
       this.ensureSweeper();
     }
-    if (call.signals.length >= MAX_SIGNALS_PER_CALL && !isTerminal(signal)) return false;
-    // Copy instead of push: a pushed array reserves room for ~17 signals, most calls have a handful.
-    call.signals = [...call.signals, compact(signal)];
     call.lastSignalAt = this.o.now();
+    const terminal = isTerminal(signal);
+    const activeKey = signal.phoneNumberId && signal.direction ? { phoneNumberId: signal.phoneNumberId, direction: signal.direction, signaling: signal.signaling } : undefined;
+    const recorded = this.o.store.recordSignal(callId, signalKeyOf(signal), stored(signal), {
+      terminal,
+      live: provesLive(signal),
+      activeKey,
+      retainMs: this.o.ttlMs() + this.o.settleMs() + 60_000,
+      maxSignals: MAX_SIGNALS_PER_CALL,
+    });
+    after(recorded, (r) => {
+      if (r.outcome === 'finished') return this.forget(callId);
+      if (r.outcome !== 'added') return;
+      this.afterAdded(callId, signal, foldCall(callId, r.signals));
+    }, (err) => this.o.onError('call tracker', err));
+  }
 
-    const record = foldCall(callId, call.signals);
-    if (isTerminal(signal)) call.ended = true;
-    if (call.ended && call.active) {
-      call.active = false;
-      void this.o.store.removeActive(callId);
-    } else if (!call.ended && !call.active && provesLive(signal) && record.phoneNumberId) {
-      call.active = true;
-      void this.o.store.addActive(callId, { phoneNumberId: record.phoneNumberId, direction: record.direction ?? 'unknown', signaling: record.signaling });
-    }
+  private afterAdded(callId: string, signal: CallSignal, record: CallRecord): void {
+    const call = this.local.get(callId);
+    const { store } = this.o;
     if (signal.type === 'connect' && signal.source !== 'webhook' && record.direction === 'business_initiated' && record.phoneNumberId) {
-      void this.o.store.addInitiation(record.phoneNumberId, signal.at);
+      void store.addToWindow({ kind: 'initiations', phoneNumberId: record.phoneNumberId }, callId, signal.at, this.windowMs);
     }
-    this.countConnectedBusinessInitiated(call, record);
-    if (signal.type === 'accept' && record.acceptedWithoutPreAccept && !call.clipRiskCounted) {
-      call.clipRiskCounted = true;
-      this.o.listener.acceptedWithoutPreAccept?.(record);
+    if (call && !call.biClaimed && record.direction === 'business_initiated' && record.answered && record.phoneNumberId && record.consumer) {
+      call.biClaimed = true;
+      this.countConnectedBusinessInitiated(callId, record, record.phoneNumberId, record.consumer);
     }
-    if (call.ended) this.scheduleFinalize(callId, call);
-    return true;
+    if (call && !call.clipClaimed && signal.type === 'accept' && record.acceptedWithoutPreAccept) {
+      call.clipClaimed = true;
+      after(store.claimOnce(`${callId}|accept_without_pre_accept`, this.o.tombstoneMs + this.o.ttlMs()), (won) => {
+        if (won) this.o.listener.acceptedWithoutPreAccept?.(record);
+      }, (err) => this.o.onError('call tracker', err));
+    }
+    if (call && record.ended) {
+      call.ended = true;
+      this.scheduleFinalize(callId, call);
+    }
   }
 
-  private countConnectedBusinessInitiated(call: LiveCall<H>, record: CallRecord): void {
-    if (call.biConnectedCounted || record.direction !== 'business_initiated' || !record.answered) return;
-    if (!record.phoneNumberId || !record.consumer) return;
-    call.biConnectedCounted = true;
-    void this.o.store.addConnectedBusinessInitiated(record.callId, record.phoneNumberId, this.o.pairKey(record.phoneNumberId, record.consumer), record.startTime);
-    this.o.listener.businessInitiatedConnected?.(record.phoneNumberId);
+  private countConnectedBusinessInitiated(callId: string, record: CallRecord, phoneNumberId: string, consumer: string): void {
+    const { store } = this.o;
+    after(store.claimOnce(`${callId}|business_initiated_connected`, this.o.tombstoneMs + this.o.ttlMs()), (won) => {
+      if (!won) return;
+      this.o.listener.businessInitiatedConnected?.(record);
+      after(this.o.pairKey(phoneNumberId, consumer), (pairKey) => {
+        void store.addToWindow({ kind: 'pair', phoneNumberId, pairKey }, callId, record.startTime, this.windowMs);
+      }, (err) => this.o.onError('call tracker', err));
+    }, (err) => this.o.onError('call tracker', err));
   }
 
-  private scheduleFinalize(callId: string, call: LiveCall<H>): void {
+  private scheduleFinalize(callId: string, call: LocalCall): void {
     if (call.settleTimer) clearTimeout(call.settleTimer);
     const settleMs = this.o.settleMs();
     if (settleMs <= 0) return this.finalize(callId);
@@ -149,37 +181,36 @@ export class CallTracker<H> {
     call.settleTimer.unref();
   }
 
-  /** Ends the call now and reports it. */
-  private finalize(callId: string, expiredAt?: number): void {
-    const call = this.calls.get(callId);
-    if (!call) return;
-    this.calls.delete(callId);
+  /** Takes the call out of the store and, if this instance got it, reports it. */
+  private finalize(callId: string): void {
+    if (!this.forget(callId)) return;
+    const at = this.o.now();
+    after(this.o.store.takeCall(callId, this.o.tombstoneMs), (signals) => {
+      if (!signals?.length) return;
+      this.o.listener.ended(foldCall(callId, signals, at), signals);
+    }, (err) => this.o.onError('call finalisation', err));
+  }
+
+  /** Drops this instance's state of a call; false if it had none. */
+  private forget(callId: string): boolean {
+    const call = this.local.get(callId);
+    if (!call) return false;
     if (call.settleTimer) clearTimeout(call.settleTimer);
-    this.addTombstone(callId);
-    try {
-      if (call.active) void this.o.store.removeActive(callId);
-      const record = foldCall(callId, call.signals, call.ended ? undefined : expiredAt);
-      this.o.listener.ended(record, call.signals, call.handle);
-    } catch (err) {
-      this.o.onError('call finalisation', err);
-    }
+    this.local.delete(callId);
+    return true;
   }
 
   /** Finalises calls that ended (skipping the settle delay); with `all`, also live ones (shutdown). */
   flush(all = false): void {
-    const now = this.o.now();
-    for (const [callId, call] of [...this.calls]) if (call.ended || all) this.finalize(callId, now);
+    for (const [callId, call] of [...this.local]) if (call.ended || all) this.finalize(callId);
   }
 
-  /** Ends calls with no signal for `ttlMs` as `unknown`. Runs periodically; public for tests. */
+  /** Ends calls with no signal here for `ttlMs` as `unknown`. Runs periodically; public for tests. */
   sweep(): void {
     const now = this.o.now();
-    for (const [callId, call] of [...this.calls]) {
-      if (now - call.lastSignalAt >= this.o.ttlMs()) this.finalize(callId, now);
-    }
-    for (const [callId, at] of this.tombstones) {
-      if (now - at < this.o.tombstoneMs) break; // insertion order = age order
-      this.tombstones.delete(callId);
+    const ttl = this.o.ttlMs();
+    for (const [callId, call] of [...this.local]) {
+      if (now - call.lastSignalAt >= ttl) this.finalize(callId);
     }
   }
 
@@ -192,16 +223,5 @@ export class CallTracker<H> {
     if (this.sweeper) return;
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(60_000, this.o.ttlMs() / 4)));
     this.sweeper.unref();
-  }
-
-  private isTombstoned(callId: string): boolean {
-    const at = this.tombstones.get(callId);
-    return at !== undefined && this.o.now() - at < this.o.tombstoneMs;
-  }
-
-  private addTombstone(callId: string): void {
-    this.tombstones.delete(callId);
-    this.tombstones.set(callId, this.o.now());
-    if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value as string);
   }
 }

@@ -4,7 +4,7 @@
  * the same deliveries yields the same record (property-tested).
  */
 import { classifyGraphError } from '../catalogue';
-import type { CallSignal, SignalError } from '../events/call-signal';
+import type { SignalError, StoredSignal } from '../events/call-signal';
 import type { MediaSecurity } from '../graph/media-security';
 import type { CallDirection } from '../graph/operation';
 
@@ -55,13 +55,13 @@ const TYPE_ORDER = ['connect', 'connect_answer', 'pre_accept', 'accept', 'status
  * pre_accept, accept, status, …, terminate) decides; the key is a total order, so the result doesn't
  * depend on arrival order.
  */
-export function uniqueSorted(signals: readonly CallSignal[]): CallSignal[] {
-  const byKey = new Map<string, CallSignal>();
+export function uniqueSorted<S extends StoredSignal>(signals: readonly S[]): S[] {
+  const byKey = new Map<string, S>();
   for (const s of signals) {
     const key = `${s.type}|${s.dedupeKey}`;
     if (!byKey.has(key)) byKey.set(key, s);
   }
-  const second = (s: CallSignal) => Math.floor(s.at / 1000);
+  const second = (s: StoredSignal) => Math.floor(s.at / 1000);
   return [...byKey.values()].sort(
     (a, b) =>
       second(a) - second(b) ||
@@ -71,16 +71,16 @@ export function uniqueSorted(signals: readonly CallSignal[]): CallSignal[] {
   );
 }
 
-export function foldCall(callId: string, signals: readonly CallSignal[], expiredAt?: number): CallRecord {
+export function foldCall(callId: string, signals: readonly StoredSignal[], expiredAt?: number): CallRecord {
   const sorted = uniqueSorted(signals);
-  const first = <T>(pick: (s: CallSignal) => T | undefined): T | undefined => {
+  const first = <T>(pick: (s: StoredSignal) => T | undefined): T | undefined => {
     for (const s of sorted) {
       const v = pick(s);
       if (v !== undefined) return v;
     }
     return undefined;
   };
-  const ok = (type: CallSignal['type']) => sorted.find((s) => s.type === type && s.succeeded !== false);
+  const ok = (type: StoredSignal['type']) => sorted.find((s) => s.type === type && s.succeeded !== false);
   const terminate = sorted.find((s) => s.type === 'terminate');
   const endRequest = ok('terminate_request') ?? ok('reject');
   const direction = first((s) => s.direction);

@@ -1,115 +1,186 @@
 /**
- * In-process `CallStore`. Windows are pruned on write and on snapshot, so memory follows the calls of
- * the last 24 h, not the process lifetime.
+ * In-process `CallStore` (the default, and the fallback while a shared store is unreachable). Bounded:
+ * calls leave through `takeCall` (the tracker ends every call it saw, at the latest after its TTL) and
+ * a hard cap; windows are pruned by time on write and read; tombstones and claims expire and are capped.
  */
-import type { ActiveCallKey, CallStore, MetaQuotaReading, PhoneQuotaSnapshot, StoreSnapshot } from './call-store';
+import { signalKeyOf } from '../events/call-signal';
+import type { StoredSignal } from '../events/call-signal';
+import type {
+  ActiveCallKey,
+  CallStore,
+  MetaQuotaReading,
+  QuotaWindowRef,
+  RecordSignalEffect,
+  RecordSignalResult,
+  StoredFigures,
+} from './call-store';
 
 export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
+export const MAX_STORED_CALLS = 500_000;
+const MAX_TOMBSTONES = 100_000;
+const MAX_CLAIMS = 200_000;
+
+interface StoredCall {
+  /** Also the dedupe set: a call has few signals (capped), a scan is cheaper than a Set per call. */
+  signals: StoredSignal[];
+  ended: boolean;
+  /** The active-set key while the call is active (one shared object per key). */
+  active?: ActiveCallKey;
+}
 
 interface PairWindow {
-  /** Connected BI calls in the window, by connect time, ascending. */
-  calls: { at: number; callId: string }[];
-  meta?: MetaQuotaReading;
+  /** Connected BI calls in the window, by time, ascending. */
+  calls: { at: number; member: string }[];
+  reading?: MetaQuotaReading;
 }
 
 export class InMemoryCallStore implements CallStore {
-  private readonly active = new Map<string, ActiveCallKey>();
+  private readonly calls = new Map<string, StoredCall>();
   /** One key object per (number, direction, signaling), shared by all its calls. */
   private readonly keys = new Map<string, ActiveCallKey>();
+  private readonly tombstones = new Map<string, number>();
+  private readonly claims = new Map<string, number>();
   private readonly pairs = new Map<string, Map<string, PairWindow>>();
-  private readonly initiations = new Map<string, number[]>();
+  private readonly initiations = new Map<string, { at: number; member: string }[]>();
   private readonly phones = new Set<string>();
 
-  constructor(private readonly windowMs = QUOTA_WINDOW_MS) {}
+  constructor(private readonly now: () => number = Date.now) {}
 
-  addActive(callId: string, key: ActiveCallKey): void {
-    const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
-    let shared = this.keys.get(id);
-    if (!shared) this.keys.set(id, (shared = { ...key }));
-    this.active.set(callId, shared);
-    this.phones.add(key.phoneNumberId);
-  }
-
-  removeActive(callId: string): void {
-    this.active.delete(callId);
-  }
-
-  addConnectedBusinessInitiated(callId: string, phoneNumberId: string, pairKey: string, at: number): void {
-    const w = this.pair(phoneNumberId, pairKey);
-    if (w.calls.some((c) => c.callId === callId)) return;
-    w.calls.push({ at, callId });
-    w.calls.sort((a, b) => a.at - b.at);
-    this.prune(w, at);
-  }
-
-  setMetaQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading): void {
-    this.pair(phoneNumberId, pairKey).meta = reading;
-  }
-
-  addInitiation(phoneNumberId: string, at: number): void {
-    this.phones.add(phoneNumberId);
-    const times = this.initiations.get(phoneNumberId) ?? [];
-    times.push(at);
-    while (times.length && times[0] <= at - this.windowMs) times.shift();
-    this.initiations.set(phoneNumberId, times);
+  /** Calls held right now (tests and benchmarks). */
+  get callCount(): number {
+    return this.calls.size;
   }
 
   /** Active calls right now (tests and benchmarks). */
   get activeCount(): number {
-    return this.active.size;
+    let n = 0;
+    for (const call of this.calls.values()) if (call.active) n++;
+    return n;
   }
 
-  snapshot(now: number, pairLimit: number): StoreSnapshot {
-    const counts = new Map<string, { key: ActiveCallKey; count: number }>();
-    for (const key of this.active.values()) {
-      const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
-      const entry = counts.get(id) ?? { key, count: 0 };
-      entry.count++;
-      counts.set(id, entry);
+  recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): RecordSignalResult {
+    const tomb = this.tombstones.get(callId);
+    if (tomb !== undefined && tomb > this.now()) return { outcome: 'finished', signals: [] };
+    let call = this.calls.get(callId);
+    if (call?.signals.some((s) => signalKeyOf(s) === signalKey)) return { outcome: 'duplicate', signals: call.signals };
+    if (!call) {
+      if (this.calls.size >= MAX_STORED_CALLS) return { outcome: 'full', signals: [] };
+      call = { signals: [], ended: false };
+      this.calls.set(callId, call);
     }
-    const quota: PhoneQuotaSnapshot[] = [];
-    for (const phoneNumberId of this.phones) {
-      let maxPairUsage = 0;
-      let exhaustedPairs = 0;
-      const pairs = this.pairs.get(phoneNumberId);
-      for (const [pairKey, w] of pairs ?? []) {
-        this.prune(w, now);
-        const usage = usageOf(w);
-        if (usage === 0 && !w.calls.length) {
-          pairs!.delete(pairKey);
+    if (call.signals.length >= effect.maxSignals && !effect.terminal) return { outcome: 'full', signals: call.signals };
+    // Copy instead of push: a pushed array reserves room for ~17 entries, most calls have a handful.
+    call.signals = [...call.signals, signal];
+    if (effect.terminal) {
+      call.ended = true;
+      call.active = undefined;
+    } else if (effect.live && effect.activeKey && !call.ended && !call.active) {
+      call.active = this.sharedKey(effect.activeKey);
+      this.phones.add(effect.activeKey.phoneNumberId);
+    }
+    return { outcome: 'added', signals: call.signals };
+  }
+
+  takeCall(callId: string, tombstoneMs: number): readonly StoredSignal[] | undefined {
+    const call = this.calls.get(callId);
+    this.calls.delete(callId);
+    this.tombstones.delete(callId);
+    this.tombstones.set(callId, this.now() + tombstoneMs);
+    this.pruneTombstones();
+    return call?.signals;
+  }
+
+  claimOnce(key: string, ttlMs: number): boolean {
+    const now = this.now();
+    const until = this.claims.get(key);
+    if (until !== undefined && until > now) return false;
+    this.claims.delete(key);
+    this.claims.set(key, now + ttlMs);
+    if (this.claims.size > MAX_CLAIMS) this.pruneExpiring(this.claims, MAX_CLAIMS);
+    return true;
+  }
+
+  addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): void {
+    this.phones.add(window.phoneNumberId);
+    const list = window.kind === 'pair' ? this.pair(window.phoneNumberId, window.pairKey).calls : this.initiationsOf(window.phoneNumberId);
+    if (list.some((c) => c.member === member)) return;
+    list.push({ at, member });
+    list.sort((a, b) => a.at - b.at);
+    prune(list, this.now() - windowMs);
+  }
+
+  setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, _windowMs?: number): void {
+    this.pair(phoneNumberId, pairKey).reading = reading;
+  }
+
+  readFigures(now: number, windowMs: number): StoredFigures {
+    const since = now - windowMs;
+    const counts = new Map<ActiveCallKey, number>();
+    for (const call of this.calls.values()) if (call.active) counts.set(call.active, (counts.get(call.active) ?? 0) + 1);
+    const pairs: StoredFigures['pairs'] = [];
+    for (const [phoneNumberId, byPair] of this.pairs) {
+      for (const [pairKey, w] of byPair) {
+        prune(w.calls, since);
+        if (w.reading && w.reading.observedAt <= since) w.reading = undefined;
+        if (!w.calls.length && !w.reading) {
+          byPair.delete(pairKey);
           continue;
         }
-        maxPairUsage = Math.max(maxPairUsage, usage);
-        if (usage >= (w.meta?.maxAllowed ?? pairLimit)) exhaustedPairs++;
+        pairs.push({ phoneNumberId, pairKey, times: w.calls.map((c) => c.at), reading: w.reading });
       }
-      const inits = this.initiations.get(phoneNumberId) ?? [];
-      while (inits.length && inits[0] <= now - this.windowMs) inits.shift();
-      quota.push({ phoneNumberId, maxPairUsage, exhaustedPairs, initiations: inits.length });
     }
-    return { active: [...counts.values()], quota, phoneNumberIds: [...this.phones] };
+    const initiations: StoredFigures['initiations'] = [];
+    for (const [phoneNumberId, list] of this.initiations) {
+      prune(list, since);
+      initiations.push({ phoneNumberId, count: list.length });
+    }
+    return { active: [...counts].map(([key, count]) => ({ key, count })), phoneNumberIds: [...this.phones], pairs, initiations };
+  }
+
+  private sharedKey(key: ActiveCallKey): ActiveCallKey {
+    const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
+    let shared = this.keys.get(id);
+    if (!shared) this.keys.set(id, (shared = { phoneNumberId: key.phoneNumberId, direction: key.direction, signaling: key.signaling }));
+    return shared;
   }
 
   private pair(phoneNumberId: string, pairKey: string): PairWindow {
     this.phones.add(phoneNumberId);
-    let pairs = this.pairs.get(phoneNumberId);
-    if (!pairs) this.pairs.set(phoneNumberId, (pairs = new Map()));
-    let w = pairs.get(pairKey);
-    if (!w) pairs.set(pairKey, (w = { calls: [] }));
+    let byPair = this.pairs.get(phoneNumberId);
+    if (!byPair) this.pairs.set(phoneNumberId, (byPair = new Map()));
+    let w = byPair.get(pairKey);
+    if (!w) byPair.set(pairKey, (w = { calls: [] }));
     return w;
   }
 
-  private prune(w: PairWindow, now: number): void {
-    while (w.calls.length && w.calls[0].at <= now - this.windowMs) w.calls.shift();
-    if (w.meta?.limitExpiresAt !== undefined && w.meta.limitExpiresAt <= now) w.meta = undefined;
-    else if (w.meta && w.meta.observedAt <= now - this.windowMs) w.meta = undefined;
+  private initiationsOf(phoneNumberId: string): { at: number; member: string }[] {
+    let list = this.initiations.get(phoneNumberId);
+    if (!list) this.initiations.set(phoneNumberId, (list = []));
+    return list;
+  }
+
+  private pruneTombstones(): void {
+    const now = this.now();
+    for (const [callId, until] of this.tombstones) {
+      if (until > now && this.tombstones.size <= MAX_TOMBSTONES) break; // insertion order ≈ expiry order
+      this.tombstones.delete(callId);
+    }
+  }
+
+  /** Drops expired entries, then the oldest, down to `max`. */
+  private pruneExpiring(map: Map<string, number>, max: number): void {
+    const now = this.now();
+    for (const [key, until] of map) if (until <= now) map.delete(key);
+    for (const key of map.keys()) {
+      if (map.size <= max) break;
+      map.delete(key);
+    }
   }
 }
 
-/**
- * Meta's reading is the truth at the time it was taken; calls connected since then are added on top.
- */
-function usageOf(w: PairWindow): number {
-  if (!w.meta) return w.calls.length;
-  const observedAt = w.meta.observedAt;
-  return w.meta.currentUsage + w.calls.filter((c) => c.at > observedAt).length;
+/** Drops entries at or before `since` from a time-sorted list. */
+function prune(list: { at: number }[], since: number): void {
+  let n = 0;
+  while (n < list.length && list[n].at <= since) n++;
+  if (n) list.splice(0, n);
 }

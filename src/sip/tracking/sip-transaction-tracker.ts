@@ -1,6 +1,6 @@
 /**
  * Follows SIP transactions and dialogs between the business and Meta, and turns them into
- * `SipOperationEvent`s (spans, metrics) and call signals (the call tracker):
+ * `SipOperationEvent`s (one per transaction; the SIP pipeline makes spans, metrics and call signals of them):
  * - an INVITE attempt is keyed by Call-ID + direction, so the 407 challenge, the ACK and the retried
  *   INVITE with credentials are one attempt; a second 407/401 or a 403 after credentials is an auth
  *   failure; a CANCEL makes the 487 that follows a cancelled call, not an error;
@@ -9,13 +9,11 @@
  * - anything without a final response expires after `transactionTimeoutMs`, so memory stays bounded.
  */
 import { classifySipResponse } from '../../catalogue';
-import type { CallSignal } from '../../events/call-signal';
 import type { SipMessage } from '../wire';
 import { callIdOf, cseqOf, header, topViaBranchOf } from '../wire';
 import { callDurationOf, numberOf, wacidOf } from './sip-headers';
 import type { SipObservation } from './sip-observation';
 import type { SipOperationEvent, SipOperationName } from './sip-operation';
-import { signalsOfSipOperation } from './sip-signals';
 
 export const TRANSACTION_TIMEOUT_MS = 120_000;
 const MAX_OPEN = 50_000;
@@ -31,7 +29,6 @@ interface Open {
 
 export interface SipTrackerOutputs {
   operation(event: SipOperationEvent): void;
-  signal(signal: CallSignal): void;
 }
 
 export class SipTransactionTracker {
@@ -164,8 +161,6 @@ export class SipTransactionTracker {
       // Classified once here; the call signals and the operation span both read it.
       ev.classification = classifySipResponse({ status: ev.finalStatus, reason: ev.reason, warning: ev.warning, credentialsSent: ev.credentialsSent, cancelled: ev.cancelled });
     }
-    // Signals first: the call span they start is what the operation span links to.
-    for (const s of signalsOfSipOperation(ev)) this.out.signal(s);
     this.out.operation(ev);
   }
 

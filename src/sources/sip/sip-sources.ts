@@ -1,30 +1,27 @@
 /**
- * SIP path: sources (socket tap; later the `sip` package, drachtio and HEP) → observations → the
- * transaction/dialog tracker → SIP operation spans + call signals for the shared call tracker.
+ * The SIP sources — the socket tap, the `sip` and drachtio-srf library taps, the HEP receiver — and
+ * the transaction/dialog tracker they all feed: SIP messages in, one `SipOperationEvent` per
+ * transaction out (the instrumentation turns those into spans, metrics and call signals).
  */
-import type { DiagLogger, Tracer } from '@opentelemetry/api';
+import type { DiagLogger } from '@opentelemetry/api';
 import * as net from 'node:net';
-import type { CallLifecycle } from './call-lifecycle';
-import type { SipObservation } from './sip/tracking/sip-observation';
-import { SipTransactionTracker } from './sip/tracking/sip-transaction-tracker';
-import { matchesPeer, parseSipPeers, DEFAULT_SIP_PEERS } from './sources/sip/sip-peers';
-import type { SipPeer } from './sources/sip/sip-peers';
-import { HepReceiver } from './sources/sip/hep-receiver';
-import { SipSocketTap } from './sources/sip/socket-tap';
-import type { OperationMetrics } from './telemetry/operation-metrics';
-import { recordSipOperation } from './telemetry/sip-operation-span';
-import type { WhatsAppCallingInstrumentationConfig } from './types';
+import type { SipObservation } from '../../sip/tracking/sip-observation';
+import type { SipOperationEvent } from '../../sip/tracking/sip-operation';
+import { SipTransactionTracker } from '../../sip/tracking/sip-transaction-tracker';
+import type { WhatsAppCallingInstrumentationConfig } from '../../types';
+import { HepReceiver } from './hep-receiver';
+import { matchesPeer, parseSipPeers, DEFAULT_SIP_PEERS } from './sip-peers';
+import type { SipPeer } from './sip-peers';
+import { SipSocketTap } from './socket-tap';
 
-export interface SipPipelineDeps {
-  tracer(): Tracer;
-  metrics(): OperationMetrics;
+export interface SipSourcesDeps {
   config(): WhatsAppCallingInstrumentationConfig;
-  calls(): CallLifecycle;
   isEnabled(): boolean;
+  emit(event: SipOperationEvent): void;
   diag: DiagLogger;
 }
 
-export class SipPipeline {
+export class SipSources {
   readonly tracker: SipTransactionTracker;
   readonly socketTap: SipSocketTap;
   /** Starts/stops the HEP receiver with the instrumentation, when `hep` is configured. */
@@ -34,14 +31,8 @@ export class SipPipeline {
   private peers: SipPeer[] = [];
   private peersSource?: readonly string[];
 
-  constructor(private readonly deps: SipPipelineDeps) {
-    this.tracker = new SipTransactionTracker({
-      signal: (s) => deps.calls().observeSignal(s),
-      operation: (e) => {
-        const callSpan = deps.calls().tracker.handleOf(`sip:${e.sipCallId}`)?.spanContext();
-        recordSipOperation(e, deps.tracer(), deps.metrics(), deps.config(), callSpan);
-      },
-    });
+  constructor(private readonly deps: SipSourcesDeps) {
+    this.tracker = new SipTransactionTracker({ operation: (e) => deps.emit(e) });
     this.socketTap = new SipSocketTap({
       peers: () => this.currentPeers(),
       observe: (o) => this.observe(o),

@@ -1,0 +1,192 @@
+/**
+ * The one path every call-store operation takes. A store may be remote and slow (Redis): nothing it
+ * does may reach the app. Each operation is bounded in time (`timeoutMs`) and in number (`maxInFlight`);
+ * a rejection, a throw or a timeout falls back to a local in-memory store, and the store is then marked
+ * degraded (the figures are partial) until an operation on it succeeds again. While degraded, the
+ * remote store is retried after a growing pause (a circuit breaker), so an outage costs no timeouts
+ * per signal. Errors go to `diag` once per outage, not per call. Never throws, never rejects.
+ *
+ * With a synchronous store (the in-memory one) results stay synchronous: tests and the default
+ * single-process set-up see every effect at once.
+ */
+import type { StoredSignal } from '../events/call-signal';
+import { isPromise } from '../util/maybe-promise';
+import type { MaybePromise } from '../util/maybe-promise';
+import type { CallStore, MetaQuotaReading, QuotaWindowRef, RecordSignalEffect, RecordSignalResult, StoredFigures } from './call-store';
+import { InMemoryCallStore } from './in-memory-call-store';
+
+export interface StoreGuardOptions {
+  timeoutMs?: number;
+  maxInFlight?: number;
+  /** Called once when the store becomes degraded and once when it recovers. */
+  onDegraded(reason: string, err?: unknown): void;
+  onRecovered(): void;
+  now?: () => number;
+}
+
+export const STORE_GUARD_DEFAULTS = { timeoutMs: 1000, maxInFlight: 10_000, minPauseMs: 500, maxPauseMs: 30_000 };
+
+export class GuardedCallStore implements CallStore {
+  readonly fallback: InMemoryCallStore;
+  private inFlight = 0;
+  private degradedSince?: number;
+  private retryAt = 0;
+  private pauseMs = STORE_GUARD_DEFAULTS.minPauseMs;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly primary: CallStore,
+    private readonly o: StoreGuardOptions,
+  ) {
+    this.now = o.now ?? Date.now;
+    this.fallback = new InMemoryCallStore(this.now);
+  }
+
+  /** True while operations go to the local fallback: shared figures are then partial. */
+  get degraded(): boolean {
+    return this.degradedSince !== undefined;
+  }
+
+  /** Operations currently waiting on the primary store. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): MaybePromise<RecordSignalResult> {
+    return this.run(
+      () => this.primary.recordSignal(callId, signalKey, signal, effect),
+      () => this.fallback.recordSignal(callId, signalKey, signal, effect),
+    );
+  }
+
+  takeCall(callId: string, tombstoneMs: number): MaybePromise<readonly StoredSignal[] | undefined> {
+    return this.run(
+      () => this.primary.takeCall(callId, tombstoneMs),
+      () => this.fallback.takeCall(callId, tombstoneMs),
+    );
+  }
+
+  claimOnce(key: string, ttlMs: number): MaybePromise<boolean> {
+    return this.run(
+      () => this.primary.claimOnce(key, ttlMs),
+      () => this.fallback.claimOnce(key, ttlMs),
+    );
+  }
+
+  addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): MaybePromise<void> {
+    return this.run(
+      () => this.primary.addToWindow(window, member, at, windowMs),
+      () => this.fallback.addToWindow(window, member, at, windowMs),
+    );
+  }
+
+  setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs: number): MaybePromise<void> {
+    return this.run(
+      () => this.primary.setQuotaReading(phoneNumberId, pairKey, reading, windowMs),
+      () => this.fallback.setQuotaReading(phoneNumberId, pairKey, reading, windowMs),
+    );
+  }
+
+  readFigures(now: number, windowMs: number): MaybePromise<StoredFigures> {
+    return this.run(
+      () => this.primary.readFigures(now, windowMs),
+      () => this.fallback.readFigures(now, windowMs),
+    );
+  }
+
+  sharedSecret(): MaybePromise<string | undefined> {
+    const primary = this.primary;
+    if (!primary.sharedSecret) return undefined;
+    return this.run(
+      () => primary.sharedSecret!(),
+      () => undefined,
+    );
+  }
+
+  close(): MaybePromise<void> {
+    try {
+      const closing = this.primary.close?.();
+      if (isPromise(closing)) return closing.catch(() => undefined);
+    } catch {
+      // closing is best effort
+    }
+    return undefined;
+  }
+
+  private run<T>(onPrimary: () => MaybePromise<T>, onFallback: () => T): MaybePromise<T> {
+    if (this.degradedSince !== undefined && this.now() < this.retryAt) return onFallback();
+    if (this.inFlight >= (this.o.maxInFlight ?? STORE_GUARD_DEFAULTS.maxInFlight)) {
+      this.fail('too many store operations waiting');
+      return onFallback();
+    }
+    let result: MaybePromise<T>;
+    try {
+      result = onPrimary();
+    } catch (err) {
+      this.fail('the call store threw', err);
+      return onFallback();
+    }
+    if (!isPromise(result)) {
+      this.succeed();
+      return result;
+    }
+    this.inFlight++;
+    return withTimeout(result, this.o.timeoutMs ?? STORE_GUARD_DEFAULTS.timeoutMs).then(
+      (value) => {
+        this.inFlight--;
+        this.succeed();
+        return value;
+      },
+      (err: unknown) => {
+        this.inFlight--;
+        this.fail(err instanceof StoreTimeout ? 'the call store did not answer in time' : 'the call store failed', err);
+        return onFallback();
+      },
+    );
+  }
+
+  private fail(reason: string, err?: unknown): void {
+    const now = this.now();
+    if (this.degradedSince === undefined) {
+      this.degradedSince = now;
+      this.pauseMs = STORE_GUARD_DEFAULTS.minPauseMs;
+      safely(() => this.o.onDegraded(reason, err));
+    } else {
+      this.pauseMs = Math.min(this.pauseMs * 2, STORE_GUARD_DEFAULTS.maxPauseMs);
+    }
+    this.retryAt = now + this.pauseMs;
+  }
+
+  private succeed(): void {
+    if (this.degradedSince === undefined) return;
+    this.degradedSince = undefined;
+    safely(() => this.o.onRecovered());
+  }
+}
+
+class StoreTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeout(`no answer in ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // a diag logger that throws must not break the call path
+  }
+}
