@@ -43,7 +43,10 @@ export interface RecordSignalResult {
    * `full`: the call holds `maxSignals` already.
    */
   outcome: 'added' | 'duplicate' | 'finished' | 'full';
-  /** The call's signals after this one, from every instance sharing the store. */
+  /**
+   * `added`: the call's signals after this one, from every instance sharing the store. Other outcomes:
+   * may be empty (the tracker doesn't use them).
+   */
   signals: readonly StoredSignal[];
 }
 
