@@ -17,6 +17,7 @@ import {
   mounts,
   publishedPorts,
   readCompose,
+  readYaml,
   rel,
 } from './examples-support';
 import type { ComposeFile } from './examples-support';
@@ -174,5 +175,18 @@ describe('examples/grafana/compose.yaml', () => {
   it('has the demo send traces and metrics (one OTLP base endpoint)', () => {
     const env = environmentOf(compose().services.demo);
     expect(Object.keys(env).filter((k) => k.startsWith('OTEL_EXPORTER_OTLP'))).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+  });
+});
+
+describe('examples/prometheus scrape configs (Prometheus scraping the demo directly)', () => {
+  it.each([
+    ['examples/prometheus/prometheus.yml', '127.0.0.1'],
+    ['examples/prometheus/prometheus-docker.yml', 'host.docker.internal'],
+  ])("%s scrapes the demo's Prometheus port and loads the JS-exporter-name rules", (file, host) => {
+    const cfg = readYaml(rel(file));
+    const targets = (cfg.scrape_configs as { static_configs: { targets: string[] }[] }[]).flatMap((s) => s.static_configs.flatMap((c) => c.targets));
+    expect(targets.map(hostPort)).toEqual([{ host, port: settings.DEFAULT_PROMETHEUS_PORT }]);
+    // The demo's endpoint is the JS Prometheus exporter (no unit suffixes): rules/, not rules-otlp/.
+    expect((cfg.rule_files as string[]).map((g) => path.dirname(g))).toEqual(['rules']);
   });
 });

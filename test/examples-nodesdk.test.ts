@@ -72,10 +72,10 @@ const connectSpans = (): OtlpSpan[] => collector.spans.filter((s) => s.name === 
 const statusCode = (s: OtlpSpan) => (s as unknown as { status?: { code?: number } }).status?.code ?? 0;
 
 /** The three ways the README shows, each a separate process. */
-const FORMS: [string, string[], Record<string, string>][] = [
-  ['CommonJS app (app.cjs)', ['app.cjs'], {}],
-  ['ES module app (app.mjs)', ['app.mjs'], {}],
-  ['--import register with an app without OTel code (plain-app.mjs)', [...REGISTER, 'plain-app.mjs'], {}],
+const FORMS: [string, string[]][] = [
+  ['CommonJS app (app.cjs)', ['app.cjs']],
+  ['ES module app (app.mjs)', ['app.mjs']],
+  ['--import register with an app without OTel code (plain-app.mjs)', [...REGISTER, 'plain-app.mjs']],
 ];
 
 describe('examples/nodesdk', () => {
@@ -83,7 +83,7 @@ describe('examples/nodesdk', () => {
     it(`${form}: exports the calls.connect span with the call ID the app was given`, async () => {
       // The register form learns the sandbox origin from OTEL_WHATSAPP_GRAPH_API_BASE_URLS; the two
       // NodeSDK apps from GRAPH_API_BASE_URL, which they pass as graphApiBaseUrls. Only the one each reads is set.
-      const env = args.includes('--import') ? { OTEL_WHATSAPP_GRAPH_API_BASE_URLS: sandbox.url } : {};
+      const env: Record<string, string> = args.includes('--import') ? { OTEL_WHATSAPP_GRAPH_API_BASE_URLS: sandbox.url } : {};
       const run = await runExample(args, env);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);

@@ -15,7 +15,7 @@ const READMES = ['nodesdk', 'jaeger', 'grafana', 'collector'].map((d) => `exampl
 const read = (file: string) => fs.readFileSync(rel(file), 'utf8');
 
 /** Span attribute and event names the instrumentation defines (string constants of src/semconv.ts). */
-const SEMCONV_NAMES = new Set(Object.values(semconv).filter((v): v is string => typeof v === 'string'));
+const SEMCONV_NAMES = new Set((Object.values(semconv) as unknown[]).filter((v): v is string => typeof v === 'string'));
 const CALL_STATUSES = ['completed', 'failed', 'rejected', 'unanswered', 'unknown'];
 const SPAN_NAME = /^whatsapp (call|calls\.(connect|pre_accept|accept|reject|terminate)|call_permissions\.get|sip\.(invite|bye))$/;
 
