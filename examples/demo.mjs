@@ -5,7 +5,6 @@
 //   node examples/demo.mjs [--calls N] [--rate N] [--serve] [--prometheus-port N] [--no-sip] [--wide]
 // OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 also sends traces and metrics over OTLP/HTTP.
 import { parseArgs } from 'node:util';
-import { runDemo } from './demo/index.mjs';
 import { DEFAULT_PROMETHEUS_PORT, MAX_CALLS } from './demo/settings.mjs';
 
 const USAGE = `Usage: npm run demo -- [options]
@@ -67,6 +66,8 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 try {
+  // Loaded after the arguments are checked: a usage error answers at once.
+  const { runDemo } = await import('./demo/index.mjs');
   const demo = await runDemo({
     calls: args.calls,
     rate: args.rate,
@@ -87,3 +88,6 @@ try {
   console.error(`demo failed: ${err?.stack ?? err}`);
   process.exitCode = 1;
 }
+// Every server is closed by now; the `sip` package leaves its transaction timers (up to 32 s) running,
+// so exit once stdout is written instead of waiting for them.
+process.stdout.write('', () => process.exit());

@@ -41,7 +41,7 @@ export function callLogLines(rows, { wide = false, width = 120 } = {}) {
     r.timestamp.slice(11, 23),
     r.direction,
     r.signaling,
-    r.callId ?? '— (refused)',
+    r.callId ?? (r.operation ? '— (refused)' : '—'),
     r.requestId ?? '—',
     statusCell(r),
     formatDuration(r.durationS),

@@ -9,6 +9,7 @@
  */
 const EXPORT_SUCCESS = { code: 0 };
 const REMEDY_EVENT = 'whatsapp.error.remedy';
+const CONNECT_SPANS = new Set(['whatsapp calls.connect', 'whatsapp calls']);
 
 const hrTimeMs = ([s, ns]) => s * 1000 + ns / 1e6;
 
@@ -22,7 +23,8 @@ function directionOf(value) {
 export function rowOfSpan(span) {
   const a = span.attributes;
   const isCall = span.name === 'whatsapp call';
-  const isFailedAttempt = span.name === 'whatsapp calls.connect' && span.status.code === 2 && !a['whatsapp.call.id'];
+  // A request that never reached Meta (connection refused) may not have shown its action yet: `whatsapp calls`.
+  const isFailedAttempt = CONNECT_SPANS.has(span.name) && span.status.code === 2 && !a['whatsapp.call.id'];
   if (!isCall && !isFailedAttempt) return undefined;
   const remedyEvent = span.events.find((e) => e.name === REMEDY_EVENT);
   const signaling = String(a['whatsapp.signaling'] ?? 'graph_api');
@@ -30,7 +32,7 @@ export function rowOfSpan(span) {
   return {
     startMs: hrTimeMs(span.startTime),
     timestamp: new Date(hrTimeMs(span.startTime)).toISOString(),
-    direction: directionOf(a['whatsapp.call.direction'] ?? (isFailedAttempt ? 'business_initiated' : undefined)),
+    direction: directionOf(a['whatsapp.call.direction'] ?? (span.name === 'whatsapp calls.connect' ? 'business_initiated' : undefined)),
     signaling: signaling === 'sip' ? 'SIP' : 'GRAPH_API',
     callId: a['whatsapp.call.id'] === undefined ? undefined : String(a['whatsapp.call.id']),
     // Graph: x-fb-request-id of the request that initiated the call; SIP: the INVITE's Call-ID.
@@ -44,7 +46,7 @@ export function rowOfSpan(span) {
     detail: span.status.code === 2 && !remedyEvent ? span.status.message : undefined,
     mediaTimeoutPhase: a['whatsapp.media_timeout.phase'] === undefined ? undefined : String(a['whatsapp.media_timeout.phase']),
     preAccepted: typeof a['whatsapp.call.pre_accepted'] === 'boolean' ? a['whatsapp.call.pre_accepted'] : undefined,
-    operation: isFailedAttempt ? 'calls.connect' : undefined,
+    operation: isFailedAttempt ? String(a['whatsapp.operation'] ?? span.name.slice('whatsapp '.length)) : undefined,
     traceId: span.spanContext().traceId,
   };
 }

@@ -40,6 +40,9 @@ async function closedPortUrl() {
   return `http://127.0.0.1:${port}`;
 }
 
+/** Waits until calls that ended have been finalised (their spans exported, their metrics counted). */
+const settled = () => new Promise((resolve) => setTimeout(resolve, S.CALL_SETTLE_MS + 150));
+
 function checkCalls(calls) {
   if (!Number.isInteger(calls) || calls < 0 || calls > S.MAX_CALLS) throw new RangeError(`calls must be an integer from 0 to ${S.MAX_CALLS}`);
   return calls;
@@ -100,11 +103,7 @@ export async function runDemo(options = {}) {
     calling.setTracerProvider(telemetry.tracerProvider);
     calling.setMeterProvider(telemetry.meterProvider);
     calling.enable();
-    stack.push(async () => {
-      calling.callLifecycle.tracker.flush(true);
-      calling.disable();
-      calling.callLifecycle.stop();
-    });
+    stack.push(async () => calling.disable());
 
     const app = await startBusinessApp({ calling, graph: createGraphClient({ baseUrl: sandbox.url }) });
     stack.push(() => app.close());
@@ -131,7 +130,7 @@ export async function runDemo(options = {}) {
     const tracer = telemetry.tracer;
     const problems = await runScenarios({ tracer, labels, say, ctx, limits: { concurrentCallLimit: S.CONCURRENT_CALL_LIMIT, businessInitiatedCallLimit: S.BUSINESS_INITIATED_CALL_LIMIT } });
     problems.push(...(await runSipScenarios({ tracer, labels, say, calling, ports: sipPorts, skipReason: sipSkip })));
-    calling.callLifecycle.tracker.flush(); // end the scenario calls now instead of after their settle time
+    await settled(); // calls end callSettleMs after their terminate (late webhooks may still merge)
 
     if (calls > 0) {
       say('');
@@ -158,7 +157,7 @@ export async function runDemo(options = {}) {
         clearInterval(sampler);
         progress.stop();
       }
-      calling.callLifecycle.tracker.flush();
+      await settled();
     }
     await telemetry.tracerProvider.forceFlush();
 
