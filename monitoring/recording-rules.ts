@@ -98,7 +98,8 @@ export function recordingRules(n: MetricNames): RecordingRule[] {
     { record: RECORD.sipInvites, expr: `sum by (${NUMBER}) (rate(${ops}{whatsapp_operation="sip.invite"}[5m]))`, help: 'SIP INVITE transactions per second, per number.' },
     {
       record: RECORD.sip503Rate,
-      expr: `sum by (${NUMBER}) (rate(${n.errors}{whatsapp_signaling="sip", error_type="503"}[5m]))`,
+      // 0 rather than no series while INVITEs get no 503, so the ratio below exists for every SIP number.
+      expr: `sum by (${NUMBER}) (rate(${n.errors}{whatsapp_signaling="sip", error_type="503"}[5m]))\nor\n0 * ${RECORD.sipInvites}`,
       help: 'SIP 503 Service Unavailable final responses per second, per number.',
     },
     { record: RECORD.sip503Ratio, expr: `${RECORD.sip503Rate} / on (${NUMBER}) ${RECORD.sipInvites}`, help: 'Fraction of SIP INVITEs answered 503, per number.' },

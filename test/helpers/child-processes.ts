@@ -35,7 +35,10 @@ const KEEP = 64 * 1024;
 const live = new Set<TrackedChild>();
 let hooked = false;
 
-function killAll(): void {
+const tempDirs = new Set<string>();
+
+/** Kills every child still running and removes the temp dirs (synchronous: runs in 'exit' and signal handlers). */
+function cleanUpAll(): void {
   for (const c of live) {
     try {
       process.kill(c.pid, 'SIGKILL');
@@ -44,16 +47,18 @@ function killAll(): void {
     }
   }
   live.clear();
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
 }
 
-/** On exit and on SIGINT/SIGTERM/SIGHUP: kill what is left, then let the signal do what it would have done. */
+/** On exit and on SIGINT/SIGTERM/SIGHUP: clean up, then let the signal do what it would have done. */
 function hookProcessExit(): void {
   if (hooked) return;
   hooked = true;
-  process.once('exit', killAll);
+  process.once('exit', cleanUpAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
-      killAll();
+      cleanUpAll();
       process.removeListener(sig, onSignal);
       // Nobody else handles it: re-raise so the default action (terminate) still happens.
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
@@ -62,12 +67,38 @@ function hookProcessExit(): void {
   }
 }
 
-export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {}): TrackedChild {
+/** The executable's path on PATH (or as given when it contains a slash), else undefined. */
+function onPath(cmd: string): string | undefined {
+  const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, cmd));
+  return candidates.find((c) => {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      return fs.statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+// util-linux's setpriv (Debian: essential) execs the command in place with PR_SET_PDEATHSIG, so the
+// child is SIGKILLed by the kernel even when this process is SIGKILLed (no handler can run then).
+const SETPRIV = onPath('setpriv');
+
+export interface SpawnTrackedOptions extends SpawnOptions {
+  /** Kernel-enforced SIGKILL when this process dies (setpriv --pdeathsig). Default true where setpriv exists. */
+  dieWithParent?: boolean;
+}
+
+export function spawnTracked(cmd: string, args: string[], opts: SpawnTrackedOptions = {}): TrackedChild {
   hookProcessExit();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const exe = onPath(cmd);
+  if (!exe) throw new Error(`could not start ${cmd}: not found on PATH (npm test runs scripts/ensure-test-tools.sh)`);
+  const { dieWithParent = true, ...spawnOpts } = opts;
+  const [file, argv] = dieWithParent && SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', exe, ...args]] : [exe, args];
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts });
   if (child.pid === undefined) {
-    child.once('error', () => undefined); // ENOENT arrives as an 'error' event; we throw instead
-    throw new Error(`could not start ${cmd} (is it installed? npm test runs scripts/ensure-test-tools.sh)`);
+    child.once('error', () => undefined); // reported by 'error' later; we throw now instead
+    throw new Error(`could not start ${cmd}`);
   }
   let out = '';
   const keep = (c: Buffer | string) => {
@@ -131,17 +162,9 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
-const tempDirs = new Set<string>();
-let tempHooked = false;
-
 /** A new directory under the OS temp dir, removed by `removeTempDir` or, at the latest, when the process exits. */
 export function makeTempDir(prefix: string): string {
-  if (!tempHooked) {
-    tempHooked = true;
-    process.once('exit', () => {
-      for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
-    });
-  }
+  hookProcessExit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;

@@ -66,7 +66,12 @@ export class RedisProcess {
   /** Starts the server and waits (bounded) until it answers PING. */
   async start(): Promise<void> {
     if (this.running()) throw new Error(`redis on :${this.port} is already running`);
-    const proc = spawnTracked('redis-server', [this.confPath], { cwd: this.opts.dir });
+    let proc: TrackedChild;
+    try {
+      proc = spawnTracked('redis-server', [this.confPath], { cwd: this.opts.dir });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: ${REDIS_INSTALL_HINT}`);
+    }
     this.proc = proc;
     const timeoutMs = this.opts.startTimeoutMs ?? 10_000;
     try {
@@ -80,8 +85,7 @@ export class RedisProcess {
       );
     } catch (e) {
       await proc.stop(500);
-      const detail = proc.output().includes('spawn error') ? ` (${REDIS_INSTALL_HINT})` : '';
-      throw new Error(`${(e as Error).message}${detail}\n${proc.output()}`);
+      throw new Error(`${(e as Error).message}\n${proc.output()}`);
     }
   }
 
