@@ -1,0 +1,113 @@
+/**
+ * Every call-store operation goes through one guarded path: a store that rejects, throws or never
+ * answers can't reach the app — no unhandled rejection, no exception, calls still followed from local
+ * state — the failure is logged once per outage, `whatsapp.calling.store.degraded` says the figures are
+ * partial, and the store is used again once it answers.
+ */
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import type { DataPoint } from '@opentelemetry/sdk-metrics';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallSignal } from '../src/events/call-signal';
+import type { CallStore } from '../src/tracker/call-store';
+import { GuardedCallStore } from '../src/tracker/guarded-call-store';
+import { InMemoryCallStore } from '../src/tracker/in-memory-call-store';
+import { createHarness, eventually } from './helpers/otel-harness';
+
+const PHONE = '106540352242922';
+const errors: string[] = [];
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+beforeAll(() => {
+  process.on('unhandledRejection', onUnhandled);
+  diag.setLogger({ error: (...args: unknown[]) => errors.push(args.map(String).join(' ')), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+});
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  diag.disable();
+});
+afterEach(() => {
+  errors.length = 0;
+});
+
+/** A store whose every operation fails the way the test asks; `healthy` makes it a working store again. */
+function faultyStore(mode: 'reject' | 'throw' | 'hang') {
+  const real = new InMemoryCallStore();
+  const state = { healthy: false, calls: 0 };
+  const fail = () => {
+    state.calls++;
+    if (mode === 'throw') throw new Error('store exploded');
+    return mode === 'reject' ? Promise.reject(new Error('connection refused')) : new Promise<never>(() => {});
+  };
+  const store = new Proxy(real, {
+    get(target, prop) {
+      const value = (target as unknown as Record<string | symbol, unknown>)[prop];
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (state.healthy ? Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)) : fail());
+    },
+  }) as CallStore;
+  return { store, state };
+}
+
+const connect = (callId: string): CallSignal => ({
+  callId, type: 'connect', source: 'webhook', signaling: 'graph_api', at: Date.now(), dedupeKey: `wh|connect|${callId}`, phoneNumberId: PHONE, direction: 'user_initiated',
+});
+const terminate = (callId: string): CallSignal => ({
+  callId, type: 'terminate', status: 'completed', source: 'webhook', signaling: 'graph_api', at: Date.now() + 1000, dedupeKey: `wh|terminate|${callId}`, phoneNumberId: PHONE, direction: 'user_initiated', durationS: 1,
+});
+
+describe.each(['reject', 'throw', 'hang'] as const)('a call store that %ss on every operation', (mode) => {
+  it('never reaches the app, follows calls from local state, logs once and reports degraded figures', async () => {
+    const { store, state } = faultyStore(mode);
+    const harness = createHarness({ callStore: store, callStoreTimeoutMs: 30, callSettleMs: 0 });
+    const calls = harness.instrumentation.callPath;
+    for (let i = 0; i < 20; i++) {
+      expect(() => calls.ingest({ calls: [connect(`wacid.${mode}${i}`)] })).not.toThrow();
+      expect(() => calls.ingest({ calls: [terminate(`wacid.${mode}${i}`)] })).not.toThrow();
+    }
+    const callSpans = await eventually(() => {
+      const spans = harness.exporter.getFinishedSpans().filter((s) => s.name === 'whatsapp call');
+      return spans.length === 20 && spans;
+    }, 400);
+    expect(callSpans.every((s) => s.attributes['whatsapp.call.status'] === 'completed')).toBe(true);
+    const degraded = await harness.metric('whatsapp.calling.store.degraded');
+    expect((degraded?.dataPoints as DataPoint<number>[])[0].value).toBe(1);
+    expect(errors.filter((m) => m.includes('call store unavailable'))).toHaveLength(1);
+    // The circuit is open: while the outage lasts, the broken store is not asked once per signal.
+    const asked = state.calls;
+    for (let i = 0; i < 20; i++) calls.ingest({ calls: [connect(`wacid.${mode}-more${i}`)] });
+    expect(state.calls).toBe(asked);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(unhandled).toEqual([]);
+    calls.stop();
+  });
+});
+
+describe('recovery', () => {
+  it('uses the store again once it answers, and reports the figures whole again', async () => {
+    const { store, state } = faultyStore('reject');
+    const recovered: string[] = [];
+    let clock = 1_000_000;
+    const guarded = new GuardedCallStore(store, { onDegraded: () => {}, onRecovered: () => recovered.push('ok'), now: () => clock });
+    await guarded.claimOnce('a', 1000);
+    expect(guarded.degraded).toBe(true);
+    state.healthy = true;
+    await guarded.claimOnce('b', 1000); // still within the pause: local state, store not asked
+    expect(guarded.degraded).toBe(true);
+    clock += 1000;
+    expect(await guarded.claimOnce('c', 1000)).toBe(true);
+    expect(guarded.degraded).toBe(false);
+    expect(recovered).toEqual(['ok']);
+  });
+
+  it('bounds the operations waiting on a store that never answers', async () => {
+    const { store } = faultyStore('hang');
+    const guarded = new GuardedCallStore(store, { onDegraded: () => {}, onRecovered: () => {}, timeoutMs: 60_000, maxInFlight: 5 });
+    const pending = Array.from({ length: 5 }, (_, i) => guarded.claimOnce(`k${i}`, 1000));
+    expect(guarded.pending).toBe(5);
+    // The sixth goes to local state at once instead of queueing.
+    expect(guarded.claimOnce('k6', 1000)).toBe(true);
+    expect(guarded.pending).toBe(5);
+    void pending;
+  });
+});
