@@ -136,8 +136,9 @@ export async function runDemo(options = {}) {
       say('');
       say(`Generated traffic: ${calls} calls${options.rate ? ` at ${options.rate} calls/s` : ''}`);
       const failedOf = () => ['failed', 'rejected', 'unanswered'].reduce((a, s) => a + (callLog.byStatus.get(s) ?? 0), 0);
+      const failedBefore = failedOf(); // the scenarios' own
       let active = 0;
-      const progress = createProgress(out, calls, { status: () => `${failedOf()} not completed · ${active} of ${S.CONCURRENT_CALL_LIMIT} active` });
+      const progress = createProgress(out, calls, { status: () => `${failedOf() - failedBefore} not completed · ${active} of ${S.CONCURRENT_CALL_LIMIT} active` });
       const sampler = setInterval(() => {
         sampleActive().then((n) => (active = n), () => {});
       }, 250);

@@ -35,15 +35,17 @@ export async function startPrometheusEndpoint({ host = '127.0.0.1', port = 9464 
     if (path === '/metrics') exporter.getMetricsRequestHandler(req, res);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at /metrics\n');
   });
-  let note;
+  const notes = [];
   let bound;
   try {
     bound = await listen(server, port, host);
   } catch (err) {
     if (err?.code !== 'EADDRINUSE' || port === 0) throw err;
     bound = await listen(server, 0, host);
-    note = `port ${port} was busy, using ${bound} instead`;
+    notes.push(`port ${port} was busy, using ${bound} instead`);
   }
+  if (urlHost(host) !== host) notes.push(`listening on ${host}`);
+  const note = notes.length ? notes.join('; ') : undefined;
   return {
     exporter,
     url: `http://${urlHost(host)}:${bound}/metrics`,
