@@ -3,6 +3,7 @@
  * OTLP/HTTP: here to a loopback receiver standing in for Jaeger, the LGTM image or a Collector.
  */
 import * as http from 'node:http';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printedRows, runCli } from './demo-support';
@@ -57,8 +58,9 @@ describe('the demo with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   let serviceNames: Set<unknown>;
   beforeAll(async () => {
     receiver = await startReceiver();
-    run = await runCli(['--no-sip', '--prometheus-port', '0'], {
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'contact-centre-under-test' },
+    // PATH without sipp: the SIP leg is skipped (and says why), the rest runs as usual.
+    run = await runCli(['--prometheus-port', '0'], {
+      env: { PATH: path.dirname(process.execPath), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'contact-centre-under-test' },
     });
     const traces = receiver.received.filter((r) => r.path === '/v1/traces');
     spans = traces.flatMap((t) => t.body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans)));
@@ -66,9 +68,10 @@ describe('the demo with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   }, 90_000);
   afterAll(() => receiver?.close());
 
-  it('runs as usual and says where the data went', () => {
+  it('runs as usual, skipping the SIP leg when sipp is not on PATH, and says where the data went', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}- SIP leg +skipped: sipp is not installed \(Debian\/Ubuntu: apt-get install sip-tester\)$/m);
     expect(run.stdout).toContain('service "contact-centre-under-test"');
     expect(run.stdout).toContain(`spans    → the call log above (in memory, rows only) and OTLP ${receiver.url}/v1/traces`);
     expect(run.stdout).toMatch(new RegExp(`metrics {2}→ Prometheus http://127\\.0\\.0\\.1:\\d+/metrics .* and OTLP ${receiver.url}/v1/metrics`));

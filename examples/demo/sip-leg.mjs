@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const SCENARIOS = fileURLToPath(new URL('../../test/sip-peers/scenarios/', import.meta.url));
 const BUSINESS = '15551441906';
+const BUSINESS_HOST = 'sip.example.com';
 const SIP_PASSWORD = 'meta-sip-password';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,21 +90,21 @@ async function startSippUas(scenarioFile, port) {
 }
 
 /** One business-initiated INVITE through the digest challenge; resolves with the final status. */
-function placeSipCall(stack, sip, digest, { sippPort, user, callId, onBye }) {
+function placeSipCall(stack, sip, digest, { sippPort, localPort, user, callId, onBye }) {
   const uri = `sip:+${user}@wa.meta.vc`;
   const rq = {
     method: 'INVITE',
     uri,
     headers: {
       to: { uri },
-      from: { uri: `sip:+${BUSINESS}@sip.example.com`, params: { tag: `demo${Date.now()}` } },
+      from: { uri: `sip:+${BUSINESS}@${BUSINESS_HOST}`, params: { tag: `demo${Date.now()}` } },
       'call-id': callId,
       cseq: { method: 'INVITE', seq: 1 },
-      contact: [{ uri: `sip:+${BUSINESS}@127.0.0.2` }],
+      contact: [{ uri: `sip:+${BUSINESS}@127.0.0.1:${localPort}` }],
       route: [{ uri: `sip:127.0.0.1:${sippPort};lr` }],
       'content-type': 'application/sdp',
     },
-    content: 'v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 40000 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n',
+    content: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n',
   };
   return new Promise((resolve) => {
     let retried = false;
@@ -137,7 +138,9 @@ export async function runSipLeg({ calling, ports, withLabel, timeoutMs = 15_000 
   const sip = calling.patchSipModule(require('sip'));
   const digest = require('sip/digest');
   const byeWaiters = new Map();
-  const stack = sip.create({ address: '127.0.0.2', port: await freeUdpPort('127.0.0.2'), tcp: false }, (rq) => {
+  const localPort = await freeUdpPort();
+  // publicAddress: a name other than 127.0.0.1, else the package takes our route to sipp for its own flow token.
+  const stack = sip.create({ address: '127.0.0.1', publicAddress: BUSINESS_HOST, port: localPort, tcp: false }, (rq) => {
     if (rq.method !== 'BYE') return;
     stack.send(sip.makeResponse(rq, 200, 'OK'));
     byeWaiters.get(rq.headers['call-id'])?.();
@@ -151,7 +154,7 @@ export async function runSipLeg({ calling, ports, withLabel, timeoutMs = 15_000 
       const callId = `demo-sip-${i + 1}-${Date.now()}`;
       const status = await withLabel(call.label, callId, () =>
         Promise.race([
-          placeSipCall(stack, sip, digest, { sippPort: ports[i], user: call.user, callId, onBye: (id, done) => byeWaiters.set(id, done) }),
+          placeSipCall(stack, sip, digest, { sippPort: ports[i], localPort, user: call.user, callId, onBye: (id, done) => byeWaiters.set(id, done) }),
           sleep(timeoutMs).then(() => 'timeout'),
         ]),
       );
