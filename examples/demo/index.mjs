@@ -22,6 +22,7 @@ import { startTelemetry } from './telemetry.mjs';
 import { runTraffic } from './traffic.mjs';
 
 const require = createRequire(import.meta.url);
+const MAX_PROBLEMS = 50;
 
 function loadBuild() {
   try {
@@ -144,7 +145,7 @@ export async function runDemo(options = {}) {
       }, 250);
       try {
         await runTraffic(
-          { app, meta, unreachableGraphUrl, onError: (err) => problems.push(`traffic: ${err?.message ?? err}`) },
+          { app, meta, unreachableGraphUrl, onError: (err) => problems.length < MAX_PROBLEMS && problems.push(`traffic: ${err?.message ?? err}`) },
           {
             calls,
             concurrency: S.CONCURRENT_CALL_LIMIT,
@@ -186,7 +187,8 @@ export async function runDemo(options = {}) {
 
     if (!options.keepServing) {
       // The app and the sandbox are done; the Prometheus endpoint stays up until close().
-      const telemetryCloser = stack.shift();
+      const telemetryCloser = stack.shift(); // opened first
+
       await closeAll();
       stack.push(telemetryCloser);
     }

@@ -55,15 +55,37 @@ async function udpBound(port) {
   });
 }
 
+/** Process groups of sipp peers still running: killed if the demo exits without stopping them. */
+const running = new Set();
+let exitHook = false;
+function track(pgid) {
+  running.add(pgid);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const g of running) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+}
+
 /** sipp as Meta's edge for one call, in its own process group; stopped by its pid. */
 async function startSippUas(scenarioFile, port) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-sipp-'));
   const args = ['-sf', scenarioFile, '-i', '127.0.0.1', '-bind_local', '-mi', '127.0.0.1', '-p', String(port), '-t', 'u1', '-m', '1',
     '-timeout', '20s', '-timeout_error', '-nostdin', '-ci', '127.0.0.1', '-trace_err', '-error_file', path.join(dir, 'errors.log')];
   const child = spawn('sipp', args, { cwd: dir, detached: true, stdio: 'ignore' });
+  if (child.pid !== undefined) track(child.pid);
   const exited = new Promise((resolve) => {
     child.once('error', () => resolve(-1));
-    child.once('close', (code) => resolve(code ?? -1));
+    child.once('close', (code) => {
+      running.delete(child.pid);
+      resolve(code ?? -1);
+    });
   });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
