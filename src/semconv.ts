@@ -35,6 +35,8 @@ export const ATTR_WA_ERROR_REMEDY = 'whatsapp.error.remedy';
 export const ATTR_WA_ERROR_TITLE = 'whatsapp.error.title';
 export const ATTR_WA_USER_ID = 'whatsapp.user.id';
 export const ATTR_WA_MESSAGE_ID = 'whatsapp.message.id';
+/** `true` on an operation span not seen to its end (transport failure, abort, timeout); SIP: no final response. */
+export const ATTR_WA_OPERATION_INCOMPLETE = 'whatsapp.operation.incomplete';
 
 export const EVENT_WA_ERROR_REMEDY = 'whatsapp.error.remedy';
 

@@ -38,6 +38,8 @@ export interface GraphOperationEvent {
   transportFailure?: TransportFailure;
   /** The app aborted the request: not an error (HTTP semconv). */
   aborted: boolean;
+  /** The response was not seen to its end: a transport failure, an abort, or the exchange timed out waiting. */
+  incomplete?: boolean;
 }
 
 export type GraphOperationListener = (event: GraphOperationEvent) => void;

@@ -112,5 +112,6 @@ function responseAttributes(event: GraphOperationEvent, outcome: OperationOutcom
   if (error?.type) attrs[A.ATTR_WA_ERROR_TYPE] = error.type;
   if (outcome.category) attrs[A.ATTR_WA_ERROR_CATEGORY] = outcome.category;
   if (outcome.errorType) attrs[A.ATTR_ERROR_TYPE] = outcome.errorType;
+  if (event.incomplete) attrs[A.ATTR_WA_OPERATION_INCOMPLETE] = true;
   return attrs;
 }

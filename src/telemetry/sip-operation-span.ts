@@ -50,6 +50,7 @@ export function recordSipOperation(
   } else if (e.expired) {
     attributes[A.ATTR_ERROR_TYPE] = 'timeout';
   }
+  if (e.expired) attributes[A.ATTR_WA_OPERATION_INCOMPLETE] = true;
   const span = tracer.startSpan(
     `whatsapp ${e.operation}`,
     {

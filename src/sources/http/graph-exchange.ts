@@ -90,21 +90,23 @@ export class GraphExchange {
   /** The exchange failed before completing; `aborted` when the app cancelled it. */
   fail(error: unknown, aborted: boolean): void {
     this.lastActivity = nowMs();
-    this.finish(aborted ? undefined : toFailure(error), aborted);
+    this.finish(aborted ? undefined : toFailure(error), aborted, true);
   }
 
+  /** When it fires the exchange ends incomplete; with no response at all, as a `timeout` failure. */
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.finish(), ms);
+    this.timer = setTimeout(() => this.finish(this.responded ? undefined : { type: 'timeout', message: 'no response before the exchange timeout' }, false, true), ms);
     this.timer.unref();
   }
 
-  private finish(failure?: TransportFailure, aborted = false): void {
+  private finish(failure?: TransportFailure, aborted = false, incomplete = false): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     try {
       const event = this.toEvent(failure, aborted);
+      if (event && incomplete) event.incomplete = true;
       if (event) this.init.emit(event);
     } catch (err) {
       this.init.onError(err);
