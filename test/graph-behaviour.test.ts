@@ -75,6 +75,8 @@ describe('error categories from real error responses', () => {
     const spans = await eventually(() => harness.whatsappSpans().length === 2 && harness.whatsappSpans());
     expect(spans[0].attributes).toMatchObject({ 'error.type': '502', 'whatsapp.error.category': 'server' });
     expect(spans[1].attributes).toMatchObject({ 'error.type': 'ECONNREFUSED', 'whatsapp.error.category': 'connection' });
+    const remedy = spans[1].events.find((e) => e.name === 'whatsapp.error.remedy');
+    expect(remedy?.attributes?.['whatsapp.error.remedy']).toMatch(/no response from the Graph API/);
     bare.close();
   });
 });

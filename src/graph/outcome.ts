@@ -17,6 +17,10 @@ export interface OperationOutcome {
   message?: string;
 }
 
+/** The request never got an HTTP response: nothing Meta said, so the remedy is about the way there. */
+const TRANSPORT_REMEDY =
+  'The request got no response from the Graph API: check DNS, proxy and firewall egress to graph.facebook.com, retry with backoff, and see error.type for the socket error.';
+
 export function outcomeOf(event: GraphOperationEvent): OperationOutcome {
   if (event.aborted) return { failed: false };
   if (event.transportFailure) {
@@ -24,6 +28,8 @@ export function outcomeOf(event: GraphOperationEvent): OperationOutcome {
       failed: true,
       errorType: event.transportFailure.type,
       category: 'connection',
+      title: 'Graph API unreachable',
+      remedy: TRANSPORT_REMEDY,
       message: event.transportFailure.message,
     };
   }
