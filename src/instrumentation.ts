@@ -14,6 +14,7 @@ import type { HttpSourceOptions } from './sources/http/source-options';
 import { UndiciSource } from './sources/http/undici-source';
 import { patchDrachtioAgent, patchSipPackage, unpatchDrachtioAgent, unpatchSipPackage } from './sources/sip/library-taps';
 import { SipSources } from './sources/sip/sip-sources';
+import { createCallStoreFromConfig } from './store/create-from-config';
 import { OperationMetrics } from './telemetry/operation-metrics';
 import type { WhatsAppCallingInstrumentationConfig } from './types';
 import { callbackDataWithTraceContext } from './webhooks/callback-trace-context';
@@ -113,6 +114,20 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
     return callbackDataWithTraceContext(existing);
   }
 
+  /**
+   * Reports every call that has ended now, without waiting for its settle delay (late webhooks of those
+   * calls are then ignored). Call it before shutting the SDK down so no ended call is lost. With
+   * `endLive`, live calls are ended too, with status `unknown` — only for a single instance: with a
+   * shared store, other instances may still be following them.
+   */
+  flushCalls(options: { endLive?: boolean } = {}): void {
+    try {
+      this._calls?.tracker.flush(options.endLive === true);
+    } catch (err) {
+      this._diag.error('failed to flush calls', err);
+    }
+  }
+
   /** The SIP sources and their transaction tracker: feed it observations from any SIP source (and tests). */
   get sipSources(): SipSources {
     this._sip ??= new SipSources({
@@ -132,6 +147,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
       operationMetrics: () => this._operationMetrics,
       config: () => this.getConfig(),
       diag: this._diag,
+      sharedStore: createCallStoreFromConfig(this.getConfig().redis, this._diag),
     });
     return this._calls;
   }

@@ -71,6 +71,16 @@ export interface CallTrackingConfig {
   /** How long one call-store operation may take before local state is used instead. Default 1000 ms. */
   callStoreTimeoutMs?: number;
   /**
+   * Share call state between app instances through Redis (standalone or Cluster): `{ url }`,
+   * `{ cluster: [{ host, port }] }` or `{ client }` (your own ioredis `Redis` / `Cluster`). Needs the
+   * `ioredis` package (an optional peer dependency, loaded only when this is set). Every instance then
+   * folds each call from all instances' signals, counts it once and reports the same capacity figures;
+   * they also agree on the pair-key secret through Redis unless `consumerNumberHashKey` is set. Redis
+   * down or slow never reaches the app: see `callStoreTimeoutMs` and `whatsapp.calling.store.degraded`.
+   * Takes precedence over `callStore`.
+   */
+  redis?: import('./store/redis-config').RedisStoreConfig;
+  /**
    * Carry the W3C trace context in `biz_opaque_callback_data`: add the active `traceparent` to
    * connect/accept requests that have no callback data (node:http clients and byte bodies of undici;
    * never overwriting an app's own value), and continue that trace in the webhook middleware when

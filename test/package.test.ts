@@ -31,11 +31,11 @@ describe('package', () => {
     expect(pkg.files.filter((f: string) => !f.startsWith('build/src/')).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md']);
   });
 
-  it('depends at runtime on the instrumentation base and semantic conventions only; the SDK and instrumentation-undici are optional peers', () => {
+  it('depends at runtime on the instrumentation base and semantic conventions only; the SDK, instrumentation-undici and ioredis are optional peers', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/instrumentation', '@opentelemetry/semantic-conventions']);
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@opentelemetry/api', '@opentelemetry/instrumentation-undici', '@opentelemetry/sdk-node']);
-    expect(pkg.peerDependenciesMeta).toEqual({ '@opentelemetry/instrumentation-undici': { optional: true }, '@opentelemetry/sdk-node': { optional: true } });
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@opentelemetry/api', '@opentelemetry/instrumentation-undici', '@opentelemetry/sdk-node', 'ioredis']);
+    expect(pkg.peerDependenciesMeta).toEqual({ '@opentelemetry/instrumentation-undici': { optional: true }, '@opentelemetry/sdk-node': { optional: true }, ioredis: { optional: true } });
     // The repo's own tests and demo run the register entry, so every peer is also a dev dependency.
     expect(Object.keys(pkg.peerDependencies).filter((name) => !pkg.devDependencies[name])).toEqual([]);
   });

@@ -1,0 +1,251 @@
+/**
+ * `CallStore` in Redis (standalone or Cluster), for app instances that share call state: any instance
+ * can fold a call from the signals every instance recorded, claims and tombstones make each call end
+ * and count once, and the capacity gauges read the same figures everywhere.
+ *
+ * Cost: a signal is one script on its call's slot (one round trip). Only the two active-set
+ * transitions of a call (it proves live, it ends) add a second script on the number's slot — a call's
+ * keys and its number's keys live on different Cluster nodes, so that can't be one script. The number
+ * side refuses a late "activate" for a call it already saw end, so the order the two arrive in doesn't
+ * matter. Everything has a TTL or is trimmed by time (see redis-keys).
+ *
+ * Errors and slowness reject or hang here: the guard in front of every store (guarded-call-store)
+ * bounds them and falls back to local state; nothing in this class protects the app by itself.
+ */
+import { randomBytes } from 'node:crypto';
+import type { StoredSignal } from '../events/call-signal';
+import type {
+  ActiveCallKey,
+  CallStore,
+  MetaQuotaReading,
+  QuotaWindowRef,
+  RecordSignalEffect,
+  RecordSignalResult,
+  StoredFigures,
+} from '../tracker/call-store';
+import { list, runScript, text } from './redis-commands';
+import type { RedisArg } from './redis-commands';
+import type { RedisClientLike } from './redis-config';
+import { RedisKeys, activeMember, pairMember, parsePairMember } from './redis-keys';
+import * as S from './redis-scripts';
+import type { LuaScript } from './redis-scripts';
+
+export interface RedisCallStoreOptions {
+  /** An ioredis `Redis` or `Cluster`. */
+  client: RedisClientLike;
+  /** Default `whatsapp-calling`. */
+  keyPrefix?: string;
+  now?: () => number;
+  /** The store created the client: `close()` disconnects it. Never set it for an app's own client. */
+  ownsClient?: boolean;
+  /** Resolves when commands may be sent (a created client's first connection); undefined when they may now. */
+  whenReady?: () => Promise<void> | undefined;
+}
+
+/** How long a number remembers that a call ended (covers a late "activate" still in flight). */
+export const ENDED_MARK_MS = 15 * 60 * 1000;
+/** Numbers in the phones index, at most (a flood of made-up numbers can't grow it without bound). */
+export const MAX_INDEXED_PHONES = 10_000;
+/** `close()` waits this long, at most, for commands still in flight (the last calls being taken). */
+const CLOSE_DRAIN_MS = 2000;
+
+type ActiveKeyTuple = [phoneNumberId: string, direction: string, signaling: string];
+
+export class RedisCallStore implements CallStore {
+  readonly keys: RedisKeys;
+  private readonly client: RedisClientLike;
+  private readonly now: () => number;
+  private readonly pending = new Set<Promise<unknown>>();
+  private secret?: string;
+  private closed = false;
+
+  constructor(private readonly o: RedisCallStoreOptions) {
+    this.client = o.client;
+    this.keys = new RedisKeys(o.keyPrefix);
+    this.now = o.now ?? Date.now;
+  }
+
+  async recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): Promise<RecordSignalResult> {
+    const now = this.now();
+    const k = this.keys.call(callId);
+    const activeKey = effect.activeKey ? JSON.stringify([effect.activeKey.phoneNumberId, effect.activeKey.direction, effect.activeKey.signaling] satisfies ActiveKeyTuple) : '';
+    const reply = list(
+      await this.script(S.RECORD_SIGNAL, [k.sig, k.meta, k.done], [
+        signalKey,
+        JSON.stringify(signal),
+        effect.terminal ? 1 : 0,
+        effect.live ? 1 : 0,
+        activeKey,
+        Math.ceil(effect.retainMs),
+        effect.maxSignals,
+        now,
+      ]),
+    );
+    const outcome = text(reply[0]) as RecordSignalResult['outcome'];
+    if (outcome !== 'added') return { outcome, signals: [] };
+    const transition = text(reply[1]);
+    if (transition === 'activate') await this.activate(text(reply[2]), callId, now, effect.retainMs);
+    else if (transition === 'deactivate') await this.deactivate(text(reply[2]), callId, now);
+    return { outcome, signals: parseSignals(reply, 3) };
+  }
+
+  async takeCall(callId: string, tombstoneMs: number): Promise<readonly StoredSignal[] | undefined> {
+    const k = this.keys.call(callId);
+    const reply = await this.script(S.TAKE_CALL, [k.sig, k.meta, k.done], [Math.ceil(tombstoneMs)]);
+    if (!Array.isArray(reply)) return undefined;
+    // Also when a terminal signal deactivated it already: that second script may have been lost.
+    const active = text(reply[0]);
+    if (active) await this.deactivate(active, callId, this.now());
+    return parseSignals(reply, 1);
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.command('set', this.keys.claim(key), '1', 'NX', 'PX', Math.max(1, Math.ceil(ttlMs)));
+    return reply === 'OK';
+  }
+
+  async addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): Promise<void> {
+    const now = this.now();
+    const keys = this.keys.phone(window.phoneNumberId);
+    const [key, value] = window.kind === 'pair' ? [keys.pairs, pairMember(window.pairKey, member)] : [keys.inits, member];
+    await Promise.all([
+      this.script(S.ADD_TO_WINDOW, [key], [value, Math.round(at), Math.round(now - windowMs), Math.ceil(windowMs)]),
+      this.touchPhone(window.phoneNumberId, Math.max(now, at) + windowMs, now),
+    ]);
+  }
+
+  async setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs: number): Promise<void> {
+    const now = this.now();
+    await Promise.all([
+      this.script(S.SET_READING, [this.keys.phone(phoneNumberId).readings], [pairKey, JSON.stringify(reading), Math.ceil(windowMs)]),
+      this.touchPhone(phoneNumberId, Math.max(now, reading.observedAt) + windowMs, now),
+    ]);
+  }
+
+  async readFigures(now: number, windowMs: number): Promise<StoredFigures> {
+    // Re-publish the secret this process uses, should Redis have lost it (a restart without persistence).
+    if (this.secret !== undefined) void this.script(S.SHARED_SECRET, [this.keys.secret], [this.secret]).catch(() => undefined);
+    const since = Math.round(now - windowMs);
+    const phones = list(await this.script(S.LIST_PHONES, [this.keys.phones], [Math.round(now)])).map(text);
+    const replies = await Promise.all(
+      phones.map((phone) => {
+        const k = this.keys.phone(phone);
+        return this.script(S.READ_PHONE, [k.active, k.pairs, k.inits, k.readings], [Math.round(now), since]);
+      }),
+    );
+    const figures: StoredFigures = { active: [], phoneNumberIds: phones, pairs: [], initiations: [] };
+    phones.forEach((phoneNumberId, i) => addPhoneFigures(figures, phoneNumberId, list(replies[i])));
+    return figures;
+  }
+
+  async sharedSecret(): Promise<string> {
+    const candidate = this.secret ?? randomBytes(32).toString('base64url');
+    this.secret = text(await this.script(S.SHARED_SECRET, [this.keys.secret], [candidate]));
+    return this.secret;
+  }
+
+  /** Waits (bounded) for commands in flight, then disconnects a client the store created. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const deadline = Date.now() + CLOSE_DRAIN_MS;
+    while (this.pending.size && Date.now() < deadline) {
+      // A ref'd timer: the process stays up while the last calls are taken, however idle otherwise.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
+      await Promise.race([Promise.allSettled([...this.pending]), bound]);
+      clearTimeout(timer);
+    }
+    if (this.o.ownsClient) (this.client as { disconnect?(): void }).disconnect?.();
+  }
+
+  private async activate(keyJson: string, callId: string, now: number, retainMs: number): Promise<void> {
+    const key = parseActiveKey(keyJson);
+    if (!key) return;
+    const k = this.keys.phone(key.phoneNumberId);
+    const until = now + retainMs;
+    await Promise.all([
+      this.script(S.ACTIVATE, [k.active, k.ended], [activeMember(key.direction, key.signaling, callId), callId, Math.round(until), Math.round(now)]),
+      this.touchPhone(key.phoneNumberId, until, now),
+    ]);
+  }
+
+  private async deactivate(keyJson: string, callId: string, now: number): Promise<void> {
+    const key = parseActiveKey(keyJson);
+    if (!key) return;
+    const k = this.keys.phone(key.phoneNumberId);
+    await this.script(S.DEACTIVATE, [k.active, k.ended], [activeMember(key.direction, key.signaling, callId), callId, Math.round(now), ENDED_MARK_MS]);
+  }
+
+  private touchPhone(phoneNumberId: string, until: number, now: number): Promise<unknown> {
+    return this.script(S.TOUCH_PHONE, [this.keys.phones], [phoneNumberId, Math.round(until), Math.ceil(until - now), MAX_INDEXED_PHONES]);
+  }
+
+  private script(script: LuaScript, keys: string[], args: RedisArg[]): Promise<unknown> {
+    return this.track(() => runScript(this.client, script, keys, args));
+  }
+
+  private command(name: string, ...args: RedisArg[]): Promise<unknown> {
+    return this.track(() => this.client.call(name, ...args));
+  }
+
+  private track(send: () => Promise<unknown>): Promise<unknown> {
+    if (this.closed && this.o.ownsClient) return Promise.reject(new Error('the Redis call store is closed'));
+    const ready = this.o.whenReady?.();
+    const p = ready ? ready.then(send) : send();
+    this.pending.add(p);
+    const done = () => this.pending.delete(p);
+    p.then(done, done);
+    return p;
+  }
+}
+
+function parseActiveKey(json: string): ActiveCallKey | undefined {
+  try {
+    const [phoneNumberId, direction, signaling] = JSON.parse(json) as ActiveKeyTuple;
+    return typeof phoneNumberId === 'string' && typeof direction === 'string' && typeof signaling === 'string' ? { phoneNumberId, direction, signaling } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stored signals from a script reply, from index `from` on; a value that isn't JSON is skipped. */
+function parseSignals(reply: unknown[], from: number): StoredSignal[] {
+  const out: StoredSignal[] = [];
+  for (let i = from; i < reply.length; i++) {
+    try {
+      out.push(JSON.parse(text(reply[i])) as StoredSignal);
+    } catch {
+      // a value we didn't write (or a truncated one): not a signal
+    }
+  }
+  return out;
+}
+
+/** Adds one number's READ_PHONE reply to the figures. */
+function addPhoneFigures(figures: StoredFigures, phoneNumberId: string, reply: unknown[]): void {
+  const [active, windows, inits, readings] = [list(reply[0]), list(reply[1]), Number(reply[2] ?? 0), list(reply[3])];
+  for (let i = 0; i + 1 < active.length; i += 2) {
+    const [direction, signaling] = text(active[i]).split('|');
+    figures.active.push({ key: { phoneNumberId, direction, signaling }, count: Number(active[i + 1]) });
+  }
+  const pairs = new Map<string, StoredFigures['pairs'][number]>();
+  const pairOf = (pairKey: string) => {
+    let p = pairs.get(pairKey);
+    if (!p) pairs.set(pairKey, (p = { phoneNumberId, pairKey, times: [] }));
+    return p;
+  };
+  for (let i = 0; i + 1 < windows.length; i += 2) {
+    const parsed = parsePairMember(text(windows[i]));
+    if (parsed) pairOf(parsed.pairKey).times.push(Number(windows[i + 1]));
+  }
+  for (let i = 0; i + 1 < readings.length; i += 2) {
+    try {
+      pairOf(text(readings[i])).reading = JSON.parse(text(readings[i + 1])) as MetaQuotaReading;
+    } catch {
+      // not a reading we wrote
+    }
+  }
+  figures.pairs.push(...pairs.values());
+  figures.initiations.push({ phoneNumberId, count: Number.isFinite(inits) ? inits : 0 });
+}

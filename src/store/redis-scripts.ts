@@ -1,0 +1,219 @@
+/**
+ * The call store's Lua scripts. Each runs atomically on one slot (its KEYS share a hash tag, see
+ * redis-keys), so a script is the unit of agreement between instances. Times are the caller's epoch
+ * ms (ARGV), TTLs relative ms. Only long-standing commands are used (Redis ≥ 5).
+ */
+import { createHash } from 'node:crypto';
+
+export interface LuaScript {
+  name: string;
+  body: string;
+  sha: string;
+}
+
+/** Extends a key's TTL to at least `ms` (never shortens it: another writer may need it longer). */
+const EXTEND = `
+local function extend(key, ms)
+  ms = math.floor(tonumber(ms))
+  if ms > 0 and redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
+local function ms(n) return string.format('%.0f', n) end
+`;
+
+function script(name: string, body: string): LuaScript {
+  const full = `${EXTEND}\n${body.trim()}\n`;
+  return { name, body: full, sha: createHash('sha1').update(full).digest('hex') };
+}
+
+/**
+ * Adds one signal to a call. KEYS: sig, meta, done. ARGV: signalKey, signal JSON, terminal (1/0),
+ * live (1/0), active key JSON or '', retainMs, maxSignals, now.
+ * Returns {outcome} for finished/duplicate/full, else {'added', transition, active key JSON, signals…}
+ * where transition is '' | 'activate' (enter, or refresh, the number's active set) | 'deactivate'.
+ */
+export const RECORD_SIGNAL = script(
+  'record-signal',
+  `
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'finished'} end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'duplicate'} end
+local terminal = ARGV[3] == '1'
+if not terminal and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[7]) then return {'full'} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local retain = tonumber(ARGV[6])
+local now = tonumber(ARGV[8])
+local meta = redis.call('HMGET', KEYS[2], 'a', 'e', 'x')
+local active, ended, untilAt = meta[1], meta[2], tonumber(meta[3] or '0')
+local transition, key = '', ''
+if terminal then
+  if not ended then
+    redis.call('HSET', KEYS[2], 'e', '1')
+    if active then transition, key = 'deactivate', active end
+  end
+elseif not ended then
+  if active then
+    -- A long call: push its active entry's expiry out before it lapses (rarely: at most twice per retainMs).
+    if untilAt - now < retain / 2 then
+      redis.call('HSET', KEYS[2], 'x', ms(now + retain))
+      transition, key = 'activate', active
+    end
+  elseif ARGV[4] == '1' and ARGV[5] ~= '' then
+    redis.call('HSET', KEYS[2], 'a', ARGV[5], 'x', ms(now + retain))
+    transition, key = 'activate', ARGV[5]
+  end
+end
+extend(KEYS[1], retain)
+if redis.call('EXISTS', KEYS[2]) == 1 then extend(KEYS[2], retain) end
+local out = {'added', transition, key}
+local values = redis.call('HVALS', KEYS[1])
+for i = 1, #values do out[#out + 1] = values[i] end
+return out
+`,
+);
+
+/**
+ * Ends a call once. KEYS: sig, meta, done. ARGV: tombstoneMs. Returns nil when the call was already
+ * taken or is unknown, else {active key JSON or '', signals…}.
+ */
+export const TAKE_CALL = script(
+  'take-call',
+  `
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
+local values = redis.call('HVALS', KEYS[1])
+local active = redis.call('HGET', KEYS[2], 'a') or ''
+redis.call('DEL', KEYS[1], KEYS[2])
+if #values == 0 then return false end
+local out = {active}
+for i = 1, #values do out[#out + 1] = values[i] end
+return out
+`,
+);
+
+/**
+ * A call enters (or refreshes) its number's active set, unless it ended there already.
+ * KEYS: active, ended. ARGV: member, callId, active until (ms), now.
+ */
+export const ACTIVATE = script(
+  'activate',
+  `
+if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+extend(KEYS[1], tonumber(ARGV[3]) - tonumber(ARGV[4]))
+return 1
+`,
+);
+
+/**
+ * A call leaves its number's active set for good. KEYS: active, ended. ARGV: member, callId, now,
+ * how long the ended mark stays (ms).
+ */
+export const DEACTIVATE = script(
+  'deactivate',
+  `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms(tonumber(ARGV[3]) - tonumber(ARGV[4])))
+extend(KEYS[2], ARGV[4])
+return 1
+`,
+);
+
+/** Adds a member to a rolling window once and trims it. KEYS: window. ARGV: member, at, since, ttlMs. */
+export const ADD_TO_WINDOW = script(
+  'add-to-window',
+  `
+redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+extend(KEYS[1], ARGV[4])
+return 1
+`,
+);
+
+/** Meta's reading for a pair. KEYS: readings. ARGV: pairKey, reading JSON, ttlMs. */
+export const SET_READING = script(
+  'set-reading',
+  `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+extend(KEYS[1], ARGV[3])
+return 1
+`,
+);
+
+/**
+ * Keeps a number in the phones index until at least `until`; the index is capped (the soonest to
+ * expire go first). KEYS: phones. ARGV: phoneNumberId, until (ms), ttlMs, max entries.
+ */
+export const TOUCH_PHONE = script(
+  'touch-phone',
+  `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) < tonumber(ARGV[2]) then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+if excess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1) end
+extend(KEYS[1], ARGV[3])
+return 1
+`,
+);
+
+/** The numbers with state, after dropping expired ones. KEYS: phones. ARGV: now. */
+export const LIST_PHONES = script(
+  'list-phones',
+  `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`,
+);
+
+/**
+ * One number's figures, trimmed: active calls grouped by "direction|signaling", the pair windows'
+ * members and times, the initiation count, Meta's readings still in the window.
+ * KEYS: active, pairs, inits, readings. ARGV: now, since.
+ * Returns {{group, count, …}, {member, time, …}, initiations, {pairKey, reading JSON, …}}.
+ */
+export const READ_PHONE = script(
+  'read-phone',
+  `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local counts, order = {}, {}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local i = string.find(m, '|', 1, true)
+  local j = i and string.find(m, '|', i + 1, true)
+  if j then
+    local g = string.sub(m, 1, j - 1)
+    if not counts[g] then counts[g] = 0; order[#order + 1] = g end
+    counts[g] = counts[g] + 1
+  end
+end
+local active = {}
+for _, g in ipairs(order) do active[#active + 1] = g; active[#active + 1] = counts[g] end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+local windows = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])
+local inits = redis.call('ZCARD', KEYS[3])
+local since = tonumber(ARGV[2])
+local readings = {}
+local all = redis.call('HGETALL', KEYS[4])
+for i = 1, #all, 2 do
+  local ok, r = pcall(cjson.decode, all[i + 1])
+  local at = ok and type(r) == 'table' and tonumber(r.observedAt)
+  if at and at > since then
+    readings[#readings + 1] = all[i]; readings[#readings + 1] = all[i + 1]
+  else
+    redis.call('HDEL', KEYS[4], all[i])
+  end
+end
+return {active, windows, inits, readings}
+`,
+);
+
+/** The secret instances agree on: the stored one, else `candidate` becomes it. KEYS: secret. ARGV: candidate. */
+export const SHARED_SECRET = script(
+  'shared-secret',
+  `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`,
+);

@@ -1,0 +1,210 @@
+/**
+ * The Redis call store on a real redis-server and a real local 3-node Redis Cluster: the store
+ * contract (the same suite as the in-memory store), what only a shared store must do (agreement
+ * between separate clients, TTLs on every key, the shared secret), and the client it creates itself
+ * (never keeps an app's process alive, is closed with the store; an app's own client is not).
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import Redis, { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signalKeyOf } from '../src/events/call-signal';
+import type { StoredSignal } from '../src/events/call-signal';
+import { RedisCallStore } from '../src/store/redis-call-store';
+import { createCallStoreFromConfig } from '../src/store/create-from-config';
+import { describeCallStoreContract } from './helpers/call-store-contract';
+import { freeLoopbackPort } from './helpers/child-processes';
+import { startRedis, startRedisCluster } from './helpers/redis';
+import type { RedisCluster, RedisServer } from './helpers/redis';
+
+let redis: RedisServer;
+let cluster: RedisCluster;
+const clients: { disconnect(): void }[] = [];
+const silentDiag = { error() {}, warn() {}, info() {}, debug() {}, verbose() {} };
+
+beforeAll(async () => {
+  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster(3)]);
+});
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  await Promise.all([redis?.close(), cluster?.close()]);
+});
+
+function standaloneClient(): Redis {
+  const c = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  c.on('error', () => undefined);
+  clients.push(c);
+  return c;
+}
+function clusterClient(): Cluster {
+  const c = new Cluster(cluster.nodes);
+  c.on('error', () => undefined);
+  clients.push(c);
+  return c;
+}
+
+let prefixes = 0;
+/** A store on its own key prefix (tests share one Redis). */
+const storeOn = (client: Redis | Cluster, keyPrefix = `t${process.pid}-${++prefixes}`) => new RedisCallStore({ client, keyPrefix });
+
+describeCallStoreContract('Redis (standalone)', async () => ({ store: storeOn(standaloneClient()), close: async () => {} }));
+describeCallStoreContract('Redis Cluster (3 nodes)', async () => ({ store: storeOn(clusterClient()), close: async () => {} }));
+describeCallStoreContract('Redis created from { url }', async () => {
+  const store = createCallStoreFromConfig({ url: redis.url, keyPrefix: `t${process.pid}-url` }, silentDiag)!;
+  return { store, close: async () => store.close?.() };
+});
+describeCallStoreContract('Redis Cluster created from { cluster }', async () => {
+  const store = createCallStoreFromConfig({ cluster: cluster.nodes, keyPrefix: `t${process.pid}-cluster` }, silentDiag)!;
+  return { store, close: async () => store.close?.() };
+});
+
+const PHONE = '106540352242922';
+const KEY = { phoneNumberId: PHONE, direction: 'user_initiated', signaling: 'graph_api' };
+let seq = 0;
+const sig = (type: StoredSignal['type']): StoredSignal => ({ type, source: 'webhook', signaling: 'graph_api', at: Date.now(), dedupeKey: `d${++seq}`, phoneNumberId: PHONE, direction: 'user_initiated' });
+const effect = { terminal: false, live: true, activeKey: KEY, retainMs: 60_000, maxSignals: 64 };
+
+describe.each([
+  ['standalone', () => standaloneClient()],
+  ['cluster', () => clusterClient()],
+] as const)('two instances with their own clients on one Redis (%s)', (_name, client) => {
+  it('agree: a signal recorded by one is there for the other, and only one of them takes the call', async () => {
+    const prefix = `agree-${process.pid}-${++prefixes}`;
+    const [a, b] = [storeOn(client(), prefix), storeOn(client(), prefix)];
+    const id = `wacid.agree-${seq}`;
+    const connect = sig('connect');
+    const accept = sig('accept');
+    expect((await a.recordSignal(id, signalKeyOf(connect), connect, effect)).outcome).toBe('added');
+    expect((await b.recordSignal(id, signalKeyOf(connect), connect, effect)).outcome).toBe('duplicate');
+    const added = await b.recordSignal(id, signalKeyOf(accept), accept, effect);
+    expect(added.signals.map((s) => s.type).sort()).toEqual(['accept', 'connect']);
+    const active = (await a.readFigures(Date.now(), 60_000)).active;
+    expect(active).toEqual([{ key: KEY, count: 1 }]);
+    const takes = await Promise.all([a.takeCall(id, 5000), b.takeCall(id, 5000)]);
+    expect(takes.filter(Boolean)).toHaveLength(1);
+    expect((await b.readFigures(Date.now(), 60_000)).active).toEqual([]);
+  });
+
+  it('agree on one shared secret, and a process that knew it puts it back after Redis lost it', async () => {
+    const prefix = `secret-${process.pid}-${++prefixes}`;
+    const [a, b] = [storeOn(client(), prefix), storeOn(client(), prefix)];
+    const [sa, sb] = await Promise.all([a.sharedSecret(), b.sharedSecret()]);
+    expect(sa).toBe(sb);
+    expect(sa.length).toBeGreaterThanOrEqual(32);
+    const c = client();
+    await c.del(`${prefix}:secret`);
+    await a.readFigures(Date.now(), 60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await storeOn(client(), prefix).sharedSecret()).toBe(sa);
+  });
+});
+
+describe('what the store leaves in Redis', () => {
+  it('gives every key a TTL (or trims it by time), except the one shared-secret key', async () => {
+    const prefix = `ttl-${process.pid}`;
+    const c = standaloneClient();
+    const store = storeOn(c, prefix);
+    const id = 'wacid.ttl-1';
+    for (const s of [sig('connect'), sig('accept')]) await store.recordSignal(id, signalKeyOf(s), s, effect);
+    await store.claimOnce(`${id}|x`, 60_000);
+    await store.addToWindow({ kind: 'pair', phoneNumberId: PHONE, pairKey: 'pk' }, id, Date.now(), 60_000);
+    await store.addToWindow({ kind: 'initiations', phoneNumberId: PHONE }, id, Date.now(), 60_000);
+    await store.setQuotaReading(PHONE, 'pk', { currentUsage: 1, observedAt: Date.now() }, 60_000);
+    await store.sharedSecret();
+    const t = sig('terminate');
+    await store.recordSignal(id, signalKeyOf(t), t, { ...effect, terminal: true });
+    await store.takeCall(id, 60_000);
+    const live = sig('connect');
+    await store.recordSignal('wacid.ttl-2', signalKeyOf(live), live, effect);
+    const keys = (await c.keys(`${prefix}:*`)).sort();
+    expect(keys).toEqual(
+      [
+        `${prefix}:phones`,
+        `${prefix}:secret`,
+        `${prefix}:{c:${id}}:done`,
+        `${prefix}:{c:wacid.ttl-2}:meta`,
+        `${prefix}:{c:wacid.ttl-2}:sig`,
+        `${prefix}:{k:${id}|x}`,
+        `${prefix}:{p:${PHONE}}:active`,
+        `${prefix}:{p:${PHONE}}:ended`,
+        `${prefix}:{p:${PHONE}}:inits`,
+        `${prefix}:{p:${PHONE}}:pairs`,
+        `${prefix}:{p:${PHONE}}:readings`,
+      ].sort(),
+    );
+    for (const key of keys) {
+      const ttl = await c.pttl(key);
+      if (key.endsWith(':secret')) expect(ttl).toBe(-1);
+      else expect(ttl, key).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps a call keys on one Cluster slot and a number keys on one slot', async () => {
+    const store = storeOn(clusterClient(), 'slots');
+    const c = clusterClient();
+    const slotOf = (k: string) => c.call('cluster', 'keyslot', k) as Promise<number>;
+    const call = store.keys.call('wacid.slot');
+    expect(new Set(await Promise.all([call.sig, call.meta, call.done].map(slotOf))).size).toBe(1);
+    const phone = store.keys.phone(PHONE);
+    expect(new Set(await Promise.all(Object.values(phone).map(slotOf))).size).toBe(1);
+  });
+});
+
+describe('the client the store creates', () => {
+  const script = (body: string) => `
+    const { createCallStoreFromConfig } = require(${JSON.stringify(path.resolve(__dirname, '../build/src/store/create-from-config.js'))});
+    const diag = { error() {}, warn() {}, info() {}, debug() {}, verbose() {} };
+    ${body}`;
+  /** Runs `body` in a child Node process; resolves with its exit code, or 'hung' if it was still up after `ms`. */
+  const runChild = (body: string, ms = 8000) =>
+    new Promise<number | 'hung'>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script(body)], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve('hung');
+      }, ms);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code ?? -1);
+      });
+    });
+
+  it.each([
+    ['connected to Redis', () => `{ url: '${redis.url}' }`],
+    ['connected to a Redis Cluster', () => `{ cluster: ${JSON.stringify(cluster.nodes)} }`],
+  ])('lets an app that is done exit while %s', async (_name, config) => {
+    const code = await runChild(`
+      const store = createCallStoreFromConfig(${config()}, diag);
+      store.claimOnce('exit-probe-' + process.pid, 1000).then((won) => { if (!won) process.exitCode = 3; }, () => { process.exitCode = 4; });
+    `);
+    expect(code).toBe(0);
+  });
+
+  it('lets an app that is done exit while Redis is unreachable and the client keeps reconnecting', async () => {
+    const port = await freeLoopbackPort();
+    const code = await runChild(`
+      const store = createCallStoreFromConfig({ url: 'redis://127.0.0.1:${port}' }, diag);
+      store.claimOnce('x', 1000).then(() => { process.exitCode = 3; }, () => setTimeout(() => {}, 300));
+    `);
+    expect(code).toBe(0);
+  });
+
+  it('is disconnected by close(); an app own client stays connected', async () => {
+    const owned = createCallStoreFromConfig({ url: redis.url }, silentDiag) as RedisCallStore;
+    expect(await owned.claimOnce(`close-${seq}`, 1000)).toBe(true);
+    await owned.close();
+    await expect(owned.claimOnce(`close-${++seq}`, 1000)).rejects.toThrow();
+    const mine = standaloneClient();
+    const borrowed = createCallStoreFromConfig({ client: mine }, silentDiag) as RedisCallStore;
+    expect(await borrowed.claimOnce(`close-${++seq}`, 1000)).toBe(true);
+    await borrowed.close();
+    expect(await mine.ping()).toBe('PONG');
+  });
+
+  it('is replaced by an always-failing store (reported degraded) when the option names no Redis', async () => {
+    const errors: string[] = [];
+    const store = createCallStoreFromConfig({}, { ...silentDiag, error: (m: string) => errors.push(m) })!;
+    expect(() => store.claimOnce('x', 1)).toThrow(/url, cluster or client/);
+    expect(errors).toEqual([expect.stringMatching(/call state stays in this process/)]);
+  });
+});
