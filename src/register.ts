@@ -26,5 +26,6 @@ const instrumentations = withUndici
 export const sdk = new NodeSDK({ instrumentations });
 sdk.start();
 process.once('beforeExit', () => {
+  whatsAppCallingInstrumentation.flushCalls();
   sdk.shutdown().catch(() => undefined);
 });

@@ -41,7 +41,7 @@ const deliver = async (d: WebhookDelivery, url = apps.expressJsonUrl) => {
   expect(res.status).toBe(200);
 };
 const callSpans = () => harness.exporter.getFinishedSpans().filter((s) => s.name === 'whatsapp call');
-const endCalls = () => harness.instrumentation.callPath.tracker.flush();
+const endCalls = () => harness.instrumentation.flushCalls();
 const callSpanOf = async (wacid: string): Promise<ReadableSpan> => {
   endCalls();
   return eventually(() => callSpans().find((s) => s.attributes['whatsapp.call.id'] === wacid));
