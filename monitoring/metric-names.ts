@@ -40,6 +40,7 @@ export const INSTRUMENTS = {
   mediaTimeouts: { otelName: 'whatsapp.calling.media_timeouts', type: 'counter', unit: '{call}' },
   acceptsWithoutPreAccept: { otelName: 'whatsapp.calling.accepts_without_pre_accept', type: 'counter', unit: '{call}' },
   permissionReplies: { otelName: 'whatsapp.calling.permission_replies', type: 'counter', unit: '{reply}' },
+  hepDropped: { otelName: 'whatsapp.calling.hep.dropped', type: 'counter', unit: '{packet}' },
   // Unit `1` on a gauge: the OTLP path appends `_ratio`.
   storeDegraded: { otelName: 'whatsapp.calling.store.degraded', type: 'gauge', unit: '1' },
 } as const satisfies Record<string, Instrument>;
