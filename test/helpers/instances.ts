@@ -70,6 +70,8 @@ export interface GraphOptions {
   method?: 'GET' | 'POST';
   /** Path after `/v23.0/<phoneNumberId>/`. Default 'calls'. */
   path?: string;
+  /** More request headers (e.g. `traceparent`: the operation span continues that trace). */
+  headers?: Record<string, string>;
 }
 
 export interface Instance {
@@ -94,8 +96,8 @@ export interface Instance {
   flush(opts?: { all?: boolean }): Promise<void>;
   /** Forgets finished spans (metrics are cumulative and stay). */
   reset(): Promise<void>;
-  /** Webhooks accepted / refused (bad signature) by the app. */
-  stats(): Promise<{ webhooks: number; rejectedWebhooks: number }>;
+  /** Webhooks accepted / refused (bad signature) by the app; unhandled rejections and uncaught exceptions in it. */
+  stats(): Promise<{ webhooks: number; rejectedWebhooks: number; unhandledRejections: number; uncaughtExceptions: number }>;
   /** SIGKILL (a crashed instance); `close()` still cleans up. */
   kill(): Promise<void>;
   /** Its stdout + stderr (diag warnings, errors). */
