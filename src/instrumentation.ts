@@ -76,6 +76,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   protected override _updateMetricInstruments(): void {
     this._operationMetrics = new OperationMetrics(this.meter);
     this._calls?.updateMeter(this.meter);
+    this._sip?.updateMeter(this.meter);
   }
 
   override enable(): void {
@@ -135,6 +136,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
       isEnabled: () => this.isEnabled(),
       emit: (event) => this.router.sipOperation(event),
       diag: this._diag,
+      meter: () => this.meter,
     });
     return this._sip;
   }

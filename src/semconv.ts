@@ -92,3 +92,8 @@ export const ATTR_WA_BUSINESS_NUMBER = 'whatsapp.business.phone_number';
 // Media
 /** `dtls` | `sdes` | `unknown`: the media security mode the business's SDP declares (never the SDP). */
 export const ATTR_WA_MEDIA_SECURITY = 'whatsapp.media.security';
+
+// HEP listener caps (src/sources/sip/hep-receiver.ts): packets dropped over a cap, by reason —
+// too_large | rate_limited | auth_failed | malformed | buffer_full | too_many_connections.
+export const METRIC_HEP_DROPPED = 'whatsapp.calling.hep.dropped';
+export const ATTR_WA_HEP_DROP_REASON = 'whatsapp.hep.drop_reason';

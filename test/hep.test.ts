@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeHep3, encodeHep3, Hep3StreamFramer } from '../src/sip/hep';
 import type { Hep3Packet } from '../src/sip/hep';
 import { HepReceiver } from '../src/sources/sip/hep-receiver';
+import { MetaPeers } from '../src/sources/sip/meta-peers';
 import type { SipObservation } from '../src/sip/tracking/sip-observation';
 import { invite, response } from './sip/messages';
 
@@ -73,7 +74,18 @@ describe('HEPv3 decoder', () => {
 describe('HEP receiver', () => {
   it('receives over TCP, keeps only the Meta leg, and drops packets with a wrong auth key', async () => {
     const seen: SipObservation[] = [];
-    const receiver = new HepReceiver({ port: 0, authKey: 'k' }, { observe: (o) => seen.push(o), metaAddresses: () => ['157.240.1.2:5061'], onError: (w, e) => { throw e; } });
+    const meta = new MetaPeers({ config: () => ({ sipPeers: [], hep: { metaAddresses: ['157.240.1.2:5061'] } }), warn: () => undefined, debug: () => undefined });
+    const receiver = new HepReceiver({
+      config: () => ({ port: 0, authKey: 'k' }),
+      meta,
+      observe: (o) => seen.push(o),
+      onError: (w, e) => {
+        throw e;
+      },
+      onStartError: (e) => {
+        throw e;
+      },
+    });
     await receiver.start();
     const socket = net.connect(receiver.addresses().tcp!, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
@@ -81,13 +93,13 @@ describe('HEP receiver', () => {
     socket.write(encodeHep3(sample({ srcIp: '157.240.1.2', srcPort: 5061, dstIp: '10.1.2.3', dstPort: 40000, payload: Buffer.from(response(407, 'Proxy Authentication Required')) })));
     socket.write(encodeHep3(sample({ srcIp: '10.9.9.9', dstIp: '10.8.8.8' }))); // another leg of the proxy
     socket.write(encodeHep3(sample({ authKey: 'wrong' })));
-    for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && receiver.stats.received < 4; i++) await new Promise((r) => setTimeout(r, 10));
     socket.destroy();
     await receiver.stop();
     expect(seen.map((o) => [o.fromBusiness, o.message.kind, o.source, o.peerAddress, o.at])).toEqual([
       [true, 'request', 'hep', '157.240.1.2', 1_760_681_506_123],
       [false, 'response', 'hep', '157.240.1.2', 1_760_681_506_123],
     ]);
+    expect(receiver.stats).toMatchObject({ received: 4, accepted: 2, ignored: { other_leg: 1 }, dropped: { auth_failed: 1 } });
   });
 });

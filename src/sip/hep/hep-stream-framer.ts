@@ -19,6 +19,7 @@ export class Hep3StreamFramer {
   readonly maxBufferBytes: number;
   private readonly b: StreamBuffer;
   private dropped = 0;
+  private oversized = 0;
 
   /** Options, or the bound in bytes as a number. */
   constructor(opts: Hep3StreamFramerOptions | number = {}) {
@@ -42,6 +43,11 @@ export class Hep3StreamFramer {
     return this.dropped;
   }
 
+  /** Packet headers seen declaring more than `maxBufferBytes` (never buffered; skipped as garbage). */
+  get oversizedPackets(): number {
+    return this.oversized;
+  }
+
   get overflowed(): boolean {
     return this.dropped > 0;
   }
@@ -49,6 +55,7 @@ export class Hep3StreamFramer {
   reset(): void {
     this.b.reset();
     this.dropped = 0;
+    this.oversized = 0;
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -68,7 +75,6 @@ export class Hep3StreamFramer {
     return out;
   }
 
-
   private drain(out: Buffer[]): void {
     const view = this.b.buf.subarray(0, this.b.len);
     let off = 0;
@@ -85,6 +91,7 @@ export class Hep3StreamFramer {
       if (this.b.len - off < HEP3_HEADER) break;
       const total = view.readUInt16BE(off + 4);
       const fits = total >= HEP3_HEADER + HEP3_CHUNK_HEADER && total <= this.maxBufferBytes;
+      if (total > this.maxBufferBytes) this.oversized++;
       const state = fits ? checkHep3Chunks(view, off + HEP3_HEADER, off + total, this.b.len) : 'bad';
       if (state === 'bad') {
         off += 1; // not a packet start: look for the next magic

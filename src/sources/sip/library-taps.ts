@@ -5,7 +5,7 @@
  *   app's own), which sees every message sent and received — including responses its callbacks hide.
  * - `drachtio-srf`: `DrachtioAgent.prototype._onMsg` receives every frame from drachtio-server: SIP
  *   the server received from the network and SIP it sent for the app ('application' source).
- * Only messages to or from a Meta peer are passed on.
+ * Only messages to or from Meta (MetaPeers decides) are passed on.
  */
 import type { SipObservation } from '../../sip/tracking/sip-observation';
 import { parseSipMessage } from '../../sip/wire';
@@ -16,6 +16,8 @@ export interface LibraryTapDeps {
    * sends, e.g. `wa.meta.vc`) lets a name peer match when the library already resolved it to an IP.
    */
   isMetaPeer(address: string | undefined, port: number | undefined, requestHost?: string): boolean;
+  /** The app starts a SIP stack: Meta's addresses will be needed (starts resolving `sipPeers` names). */
+  activate?(): void;
   observe(o: SipObservation): void;
   onError(where: string, err: unknown): void;
 }
@@ -44,6 +46,11 @@ export function patchSipPackage(mod: SipModule, deps: LibraryTapDeps): SipModule
   if (!mod || typeof mod.create !== 'function' || mod[kPatched]) return mod;
   const original = mod.create;
   const create = function (this: unknown, options: Record<string, unknown> = {}, cb: unknown) {
+    try {
+      deps.activate?.();
+    } catch (err) {
+      deps.onError('sip package tap', err);
+    }
     const userLogger = (options.logger ?? {}) as { send?: (m: unknown, t: unknown) => void; recv?: (m: unknown, r: unknown) => void };
     const stringify = (m: unknown) => {
       try {

@@ -1,43 +1,88 @@
 /**
  * The SIP sources — the socket tap, the `sip` and drachtio-srf library taps, the HEP receiver — and
  * the transaction/dialog tracker they all feed: SIP messages in, one `SipOperationEvent` per
- * transaction out (the instrumentation turns those into spans, metrics and call signals).
+ * transaction out (the instrumentation turns those into spans, metrics and call signals). Every
+ * source asks the same MetaPeers whether a peer is Meta.
  */
-import type { DiagLogger } from '@opentelemetry/api';
-import * as net from 'node:net';
+import type { DiagLogger, Meter } from '@opentelemetry/api';
+import { ATTR_WA_HEP_DROP_REASON, METRIC_HEP_DROPPED } from '../../semconv';
 import type { SipObservation } from '../../sip/tracking/sip-observation';
 import type { SipOperationEvent } from '../../sip/tracking/sip-operation';
 import { SipTransactionTracker } from '../../sip/tracking/sip-transaction-tracker';
 import type { WhatsAppCallingInstrumentationConfig } from '../../types';
 import { HepReceiver } from './hep-receiver';
-import { matchesPeer, parseSipPeers, DEFAULT_SIP_PEERS } from './sip-peers';
-import type { SipPeer } from './sip-peers';
+import type { LibraryTapDeps } from './library-taps';
+import { HEP_DROP_REASONS } from './listener-caps';
+import { MetaPeers } from './meta-peers';
+import type { HostResolver } from './peer-name-resolution';
 import { SipSocketTap } from './socket-tap';
+import { UnexplainedHepTraffic } from './unexplained-hep';
 
 export interface SipSourcesDeps {
   config(): WhatsAppCallingInstrumentationConfig;
   isEnabled(): boolean;
   emit(event: SipOperationEvent): void;
   diag: DiagLogger;
+  /** For `whatsapp.calling.hep.dropped`; see also `updateMeter`. */
+  meter?(): Meter;
+  /** Resolution of `sipPeers` host names (tests inject a fake). Default: node:dns `lookup`. */
+  resolveHost?: HostResolver;
+  /** Between DNS refreshes of `sipPeers` names. Default 5 min. */
+  dnsRefreshMs?: number;
+  /** Unexplained HEP SIP packets before the one warning. Default 20. */
+  unexplainedHepThreshold?: number;
+  /** Clock for the HEP rate limiter, ms (tests). */
+  now?(): number;
 }
 
 export class SipSources {
   readonly tracker: SipTransactionTracker;
+  /** The one answer to "is this peer Meta?". */
+  readonly metaPeers: MetaPeers;
   readonly socketTap: SipSocketTap;
-  /** Starts/stops the HEP receiver with the instrumentation, when `hep` is configured. */
-  readonly hepSource = { enable: () => this.startHep(), disable: () => this.stopHep() };
-  hepReceiver?: HepReceiver;
-  private hepStarting?: Promise<void>;
-  private peers: SipPeer[] = [];
-  private peersSource?: readonly string[];
+  /** Listens while the instrumentation is enabled, when `hep` is configured. */
+  readonly hepReceiver: HepReceiver;
+  /** For the SIP library patches (`sip`, drachtio-srf). */
+  readonly libraryDeps: LibraryTapDeps;
 
   constructor(private readonly deps: SipSourcesDeps) {
+    const onError = (where: string, err: unknown) => deps.diag.error(`internal error in ${where}`, err);
     this.tracker = new SipTransactionTracker({ operation: (e) => deps.emit(e) });
-    this.socketTap = new SipSocketTap({
-      peers: () => this.currentPeers(),
-      observe: (o) => this.observe(o),
-      onError: (where, err) => deps.diag.error(`internal error in ${where}`, err),
+    this.metaPeers = new MetaPeers({
+      config: () => deps.config(),
+      warn: (m) => deps.diag.warn(m),
+      debug: (m) => deps.diag.debug(m),
+      resolve: deps.resolveHost,
+      refreshMs: deps.dnsRefreshMs,
     });
+    this.socketTap = new SipSocketTap({ meta: this.metaPeers, observe: (o) => this.observe(o), onError });
+    this.libraryDeps = {
+      observe: (o) => this.observe(o),
+      onError,
+      isMetaPeer: (address, port, requestHost) => this.metaPeers.isMetaPeer(address, port, requestHost),
+      activate: () => this.metaPeers.need(),
+    };
+    const unexplained = new UnexplainedHepTraffic({
+      warn: (m) => deps.diag.warn(m),
+      describe: () => this.metaPeers.describe(),
+      settled: () => this.metaPeers.settled,
+      threshold: deps.unexplainedHepThreshold,
+    });
+    this.hepReceiver = new HepReceiver({
+      config: () => deps.config().hep,
+      meta: this.metaPeers,
+      observe: (o) => this.observe(o),
+      onError,
+      onStartError: (err) => deps.diag.error('HEP receiver could not start', err),
+      unexplained,
+      now: deps.now,
+    });
+    if (deps.meter) this.updateMeter(deps.meter());
+  }
+
+  /** The HEP receiver as the instrumentation's source list sees it. */
+  get hepSource(): HepReceiver {
+    return this.hepReceiver;
   }
 
   /** Feeds one SIP message from any source; never throws. */
@@ -50,62 +95,20 @@ export class SipSources {
     }
   }
 
-  /** Addresses learned to be Meta's (a name peer resolved by a SIP library); bounded. */
-  private readonly learnedMeta = new Set<string>();
-
-  /** For library taps: is `address:port` Meta's side (a configured peer, a HEP Meta address, or learned)? */
-  readonly libraryDeps = {
-    observe: (o: SipObservation) => this.observe(o),
-    onError: (where: string, err: unknown) => this.deps.diag.error(`internal error in ${where}`, err),
-    isMetaPeer: (address: string | undefined, port: number | undefined, requestHost?: string): boolean => {
-      if (!address || port === undefined) return false;
-      const key = `${address}:${port}`;
-      const peers = this.currentPeers();
-      if (matchesPeer(peers, address, port) || this.learnedMeta.has(key)) return true;
-      if (this.deps.config().hep?.metaAddresses?.some((m) => m === address || m === key)) return true;
-      if (requestHost && peers.some((p) => p.host === requestHost.toLowerCase())) {
-        if (this.learnedMeta.size >= 256) this.learnedMeta.clear();
-        this.learnedMeta.add(key);
-        return true;
-      }
-      return false;
-    },
-  };
-
-  /** Resolves once the HEP receiver listens (tests and the sidecar wait on it). */
+  /** Resolves once the HEP receiver listens (or failed to); tests and the sidecar wait on it. */
   hepReady(): Promise<void> {
-    return this.hepStarting ?? Promise.resolve();
+    return this.hepReceiver.ready();
   }
 
-  private startHep(): void {
-    const config = this.deps.config().hep;
-    if (!config || this.hepReceiver) return;
-    const receiver = new HepReceiver(config, {
-      observe: (o) => this.observe(o),
-      metaAddresses: () =>
-        this.deps.config().hep?.metaAddresses ?? this.currentPeers().filter((p) => net.isIP(p.host)).map((p) => `${p.host}:${p.port}`),
-      onError: (where, err) => this.deps.diag.error(`internal error in ${where}`, err),
+  /** (Re)creates `whatsapp.calling.hep.dropped` on a new meter: cumulative drops by reason, while `hep` is configured. */
+  updateMeter(meter: Meter): void {
+    const counter = meter.createObservableCounter(METRIC_HEP_DROPPED, {
+      description: 'HEP packets (or TCP stream segments) the receiver dropped over a cap, by reason',
+      unit: '{packet}',
     });
-    this.hepReceiver = receiver;
-    this.hepStarting = receiver.start().catch((err) => {
-      this.deps.diag.error('HEP receiver could not start', err);
-      this.hepReceiver = undefined;
+    counter.addCallback((result) => {
+      if (!this.deps.config().hep) return;
+      for (const reason of HEP_DROP_REASONS) result.observe(this.hepReceiver.stats.dropped[reason], { [ATTR_WA_HEP_DROP_REASON]: reason });
     });
-  }
-
-  private stopHep(): void {
-    const receiver = this.hepReceiver;
-    this.hepReceiver = undefined;
-    this.hepStarting = undefined;
-    if (receiver) void receiver.stop();
-  }
-
-  private currentPeers(): readonly SipPeer[] {
-    const configured = this.deps.config().sipPeers ?? DEFAULT_SIP_PEERS;
-    if (configured !== this.peersSource) {
-      this.peersSource = configured;
-      this.peers = parseSipPeers(configured, (e) => this.deps.diag.warn(`ignoring invalid sipPeers entry: ${e}`));
-    }
-    return this.peers;
   }
 }

@@ -2,7 +2,7 @@
  * Source 1: apps that speak SIP over `node:tls`/`node:net` themselves. `tls.connect`,
  * `net.connect`, `net.createConnection`, `tls.createServer` and `net.createServer` are wrapped once
  * per process (pass-through when no tap is enabled; ESM named imports are refreshed with
- * `syncBuiltinESMExports`). For a connection to a configured SIP peer (or accepted from one) only,
+ * `syncBuiltinESMExports`). For a connection to Meta (or accepted from Meta) only — MetaPeers decides —
  * that socket's own `write`/`end` (bytes the app sends, in plaintext for TLS) and `push` (bytes Node
  * hands the app) are wrapped to copy chunks into two stream framers.
  * No listener is added and no byte is changed; framers are bounded per connection.
@@ -12,11 +12,10 @@ import { syncBuiltinESMExports } from 'node:module';
 import type * as net from 'node:net';
 import { parseSipMessage, SipStreamFramer } from '../../sip/wire';
 import type { SipObservation } from '../../sip/tracking/sip-observation';
-import { matchesPeer } from './sip-peers';
-import type { SipPeer } from './sip-peers';
+import type { MetaPeers } from './meta-peers';
 
 export interface SocketTapOptions {
-  peers(): readonly SipPeer[];
+  meta: Pick<MetaPeers, 'isMetaTarget' | 'isPeerPort' | 'classify' | 'need' | 'retain' | 'release'>;
   observe(o: SipObservation): void;
   onError(where: string, err: unknown): void;
 }
@@ -50,6 +49,7 @@ function install(): void {
     const original = mod[name] as (...args: unknown[]) => net.Server;
     mod[name] = function (this: unknown, ...args: unknown[]) {
       const server = original.apply(this, args);
+      if (taps.size) for (const tap of taps) tap.serverCreated();
       server.on(event, (socket: net.Socket) => {
         if (taps.size) for (const tap of taps) tap.considerAccepted(socket, transport);
       });
@@ -75,25 +75,41 @@ export class SipSocketTap {
 
   enable(): void {
     install();
+    if (!taps.has(this)) this.o.meta.retain();
     taps.add(this);
   }
 
   disable(): void {
-    taps.delete(this);
+    if (taps.delete(this)) this.o.meta.release();
   }
 
-  /** Called for every new client socket; taps it if it goes to a configured peer. Never throws. */
+  /** The app created a TLS/TCP server (maybe a SIP server Meta will call): learn Meta's addresses now. */
+  serverCreated(): void {
+    try {
+      this.o.meta.need();
+    } catch (err) {
+      this.o.onError('socket tap', err);
+    }
+  }
+
+  /**
+   * Called for every new client socket; taps it if it goes to Meta: a configured peer's name, or an
+   * IP and port that are Meta's SIP endpoint. Never throws.
+   */
   consider(socket: net.Socket, args: unknown[], transport: 'tls' | 'tcp'): void {
     try {
       if ((socket as unknown as Record<symbol, unknown>)[kTapped]) return; // tls over a tapped net socket
       const { host, servername, port } = targetOf(args);
-      const peers = this.o.peers();
-      const peer = matchesPeer(peers, servername, port) ?? matchesPeer(peers, host, port);
-      if (peer) return this.tap(socket, transport, host ?? peer.host, port!);
-      if (port !== undefined && peers.some((p) => p.port === port)) {
-        // A peer given by IP matches a host name that resolves to it: decide once connected.
+      const meta = this.o.meta;
+      if (meta.isMetaTarget(servername, port) || meta.isMetaTarget(host, port)) return this.tap(socket, transport, host ?? servername!, port!);
+      if (meta.isPeerPort(port)) {
+        // Another name (or an IP) on a peer's port may still reach Meta: decide once connected.
         socket.once('connect', () => {
-          if (matchesPeer(this.o.peers(), socket.remoteAddress, socket.remotePort)) this.tap(socket, transport, socket.remoteAddress!, port);
+          try {
+            if (this.o.meta.classify(socket.remoteAddress, socket.remotePort) === 'endpoint') this.tap(socket, transport, socket.remoteAddress!, port!);
+          } catch (err) {
+            this.o.onError('socket tap', err);
+          }
         });
       }
     } catch (err) {
@@ -103,12 +119,12 @@ export class SipSocketTap {
 
   /**
    * A connection accepted by a server of the app: Meta's SIP edge connects from ephemeral ports, so
-   * only the address of a peer given by IP is compared.
+   * Meta's address on any port is enough.
    */
   considerAccepted(socket: net.Socket, transport: 'tls' | 'tcp'): void {
     try {
       const address = socket.remoteAddress?.replace(/^::ffff:/, '');
-      if (address && this.o.peers().some((p) => p.host === address)) this.tap(socket, transport, address, socket.remotePort ?? 0);
+      if (address && this.o.meta.classify(address, socket.remotePort) !== undefined) this.tap(socket, transport, address, socket.remotePort ?? 0);
     } catch (err) {
       this.o.onError('socket tap', err);
     }
