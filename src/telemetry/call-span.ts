@@ -48,7 +48,9 @@ export function recordCallSpan(tracer: Tracer, record: CallRecord, signals: read
     const remedy = record.error.sip ? undefined : classifyGraphError({ code: record.error.code }).remedy;
     if (remedy) span.addEvent(A.EVENT_WA_ERROR_REMEDY, { [A.ATTR_WA_ERROR_REMEDY]: remedy, [A.ATTR_WA_ERROR_CATEGORY]: record.error.category }, record.endTime);
   }
-  span.end(record.endTime);
+  // Webhook times have whole-second resolution (and Meta's clock is not ours): an end before the
+  // start would be a negative span, which the SDK logs and flattens. End no earlier than the start.
+  span.end(record.endTime === undefined ? undefined : Math.max(record.endTime, record.startTime));
 }
 
 function callAttributes(r: CallRecord): Attributes {

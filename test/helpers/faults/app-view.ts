@@ -21,6 +21,8 @@ export interface AppView {
   bodyLength?: number;
   bodySha256?: string;
   error?: { name: string; code?: string; causeCode?: string; message: string };
+  /** The raw body (not enumerable: not compared). */
+  readonly body?: Buffer;
 }
 
 export const CONNECT_BODY = JSON.stringify({
@@ -32,13 +34,14 @@ export const CONNECT_BODY = JSON.stringify({
 
 const HEADERS = { authorization: 'Bearer fault-test-token', 'content-type': 'application/json' };
 
-const withBody = (status: number, contentType: string | null | undefined, contentEncoding: string | null | undefined, body: Buffer): AppView => ({
-  status,
-  contentType: contentType ?? null,
-  contentEncoding: contentEncoding ?? null,
-  bodyLength: body.length,
-  bodySha256: createHash('sha256').update(body).digest('hex').slice(0, 16),
-});
+const digest = (body: Buffer) => ({ bodyLength: body.length, bodySha256: createHash('sha256').update(body).digest('hex').slice(0, 16) });
+
+/** `body` rides along (non-enumerable) so `appView` can normalise it; views compare without it. */
+function withBody(status: number, contentType: string | null | undefined, contentEncoding: string | null | undefined, body: Buffer): AppView {
+  const view: AppView = { status, contentType: contentType ?? null, contentEncoding: contentEncoding ?? null, ...digest(body) };
+  Object.defineProperty(view, 'body', { value: body, enumerable: false });
+  return view;
+}
 
 function errorView(err: unknown): AppView {
   const e = err as { name?: string; code?: unknown; message?: string; cause?: { code?: unknown } };
@@ -52,10 +55,14 @@ function errorView(err: unknown): AppView {
   };
 }
 
-/** One request with `client`, giving up after `timeoutMs` the way that client's users do. */
-export async function appView(client: FaultClient, url: string, timeoutMs: number, body = CONNECT_BODY): Promise<AppView> {
+/**
+ * One request with `client`, giving up after `timeoutMs` the way that client's users do. `normalise`
+ * maps the body before it is digested (e.g. blanking ids a live peer makes fresh for each request).
+ */
+export async function appView(client: FaultClient, url: string, timeoutMs: number, body = CONNECT_BODY, normalise?: (body: Buffer) => Buffer): Promise<AppView> {
   try {
-    return await request(client, url, timeoutMs, body);
+    const view = await request(client, url, timeoutMs, body);
+    return normalise && view.body ? Object.assign(view, digest(normalise(view.body))) : view;
   } catch (err) {
     return errorView(err);
   }
