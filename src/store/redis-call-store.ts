@@ -65,6 +65,11 @@ export class RedisCallStore implements CallStore {
     this.now = o.now ?? Date.now;
   }
 
+  /** Commands sent and not answered yet (a stalled Redis holds them; the guard has stopped waiting). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   async recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): Promise<RecordSignalResult> {
     const now = this.now();
     const k = this.keys.call(callId);
