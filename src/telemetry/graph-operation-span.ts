@@ -39,11 +39,7 @@ export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpan
   );
   const { requestHook, responseHook } = config;
   if (requestHook) {
-    safeExecuteInTheMiddle(
-      () => requestHook(span, { method: event.method, url: event.url, operation: event.operation.name, body: event.requestBodyText }),
-      (err) => err && deps.diag.error('requestHook failed', err),
-      true,
-    );
+    runHook('requestHook', () => requestHook(span, { method: event.method, url: event.url, operation: event.operation.name, body: event.requestBodyText }), deps.diag);
   }
   span.setAttributes(responseAttributes(event, outcome));
   if (outcome.failed) {
@@ -57,11 +53,7 @@ export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpan
     }
   }
   if (responseHook) {
-    safeExecuteInTheMiddle(
-      () => responseHook(span, { statusCode: event.statusCode, headers: event.responseHeaders, body: event.responseBodyText }),
-      (err) => err && deps.diag.error('responseHook failed', err),
-      true,
-    );
+    runHook('responseHook', () => responseHook(span, { statusCode: event.statusCode, headers: event.responseHeaders, body: event.responseBodyText }), deps.diag);
   }
   span.end(event.endTime);
   deps.metrics().record({
@@ -73,6 +65,20 @@ export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpan
     errorCategory: outcome.category,
   });
   return { span, outcome };
+}
+
+/** Runs a user hook; what it throws — or, for an async hook, rejects with — is logged, never the app's. */
+function runHook(name: string, hook: () => unknown, diag: DiagLogger): void {
+  safeExecuteInTheMiddle(
+    () => {
+      const result = hook();
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, (err: unknown) => diag.error(`${name} failed`, err));
+      }
+    },
+    (err) => err && diag.error(`${name} failed`, err),
+    true,
+  );
 }
 
 function requestAttributes(event: GraphOperationEvent, config: WhatsAppCallingInstrumentationConfig): Attributes {
