@@ -34,11 +34,17 @@ export interface WhatsAppCallingInstrumentationConfig extends InstrumentationCon
   /** Key for `consumerNumbers: 'hash'`. Without it a fixed key is used: hashes are then guessable. */
   consumerNumberHashKey?: string;
   /**
-   * SIP peers whose connections are observed (`host:port`; an IP also matches connections to that
-   * address). Default `['wa.meta.vc:5061']`.
+   * Where Meta's SIP side is (`host:port`). Default `['wa.meta.vc:5061']`. Host names are resolved
+   * through DNS in the background (refreshed every 5 min, the last good answer kept) so that every SIP
+   * source — the socket tap, the `sip`/drachtio-srf taps and HEP — recognises Meta's addresses too:
+   * on this port for connections the app opens, on any port for connections Meta opens to the app.
    */
   sipPeers?: string[];
-  /** Receive HEPv3 copies of SIP traffic from an SBC (Kamailio, OpenSIPS, FreeSWITCH) on UDP and TCP. */
+  /**
+   * Receive HEPv3 copies of SIP traffic from an SBC (Kamailio, OpenSIPS, FreeSWITCH) on UDP and TCP:
+   * 127.0.0.1 unless `host` says otherwise, auth key checked when set, capped in message size, rate
+   * per source and held bytes (drops are counted in `whatsapp.calling.hep.dropped`).
+   */
   hep?: import('./sources/sip/hep-receiver').HepConfig;
   /** Called when a WhatsApp operation span is created; failures are caught and logged. */
   requestHook?: (span: Span, request: GraphRequestInfo) => void;

@@ -116,6 +116,23 @@ describe('MetaPeers: where Meta is', () => {
     meta.release();
   });
 
+  it('an app that only connects elsewhere never looks wa.meta.vc up; one that creates a server (Meta may call it) does', async () => {
+    const dns = fakeDns({ 'wa.meta.vc': ['127.0.0.5'] });
+    const { s } = sources({}, dns);
+    s.socketTap.enable();
+    const other = new net.Server((c) => c.destroy());
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const c = net.connect((other.address() as net.AddressInfo).port, '127.0.0.1');
+    await new Promise((r) => c.once('close', r).once('error', r));
+    other.close();
+    await sleep(20);
+    expect(dns.calls).toEqual([]);
+    const server = net.createServer();
+    await until(() => dns.calls.length === 1, 'the lookup');
+    expect(dns.calls).toEqual(['wa.meta.vc']);
+    server.close();
+  });
+
   it('keeps the last good answer when a refresh fails, logs the failure at debug level only, and refreshes on its timer', async () => {
     const table: Record<string, string[] | Error> = { 'wa.meta.vc': ['127.0.0.5'] };
     const dns = fakeDns(table);

@@ -233,6 +233,8 @@ export class HepReceiver {
         this.hold(conn, 0);
         socket.destroy();
       }
+      // Measured once the read is handled: what stays held until the next one.
+      this.stats.peakBufferedBytes = Math.max(this.stats.peakBufferedBytes, this.stats.bufferedBytes);
     } catch (err) {
       this.o.onError('HEP TCP stream', err);
     }
@@ -242,7 +244,6 @@ export class HepReceiver {
   private hold(conn: Connection, bytes: number): void {
     this.stats.bufferedBytes += bytes - conn.held;
     conn.held = bytes;
-    this.stats.peakBufferedBytes = Math.max(this.stats.peakBufferedBytes, Math.min(this.stats.bufferedBytes, this.listener?.settings.maxBufferedBytes ?? Infinity));
   }
 
   private handle(bytes: Buffer, settings: Settings | undefined): void {

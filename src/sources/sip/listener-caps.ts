@@ -19,9 +19,9 @@ export interface HepReceiverStats {
   dropped: Record<HepDropReason, number>;
   /** TCP bytes the stream framers discarded (garbage between packets, oversized packets). */
   droppedBytes: number;
-  /** Bytes held right now for incomplete TCP packets, over all connections. */
+  /** Bytes held for incomplete TCP packets between reads, over all connections (never above `maxBufferedBytes`). */
   bufferedBytes: number;
-  /** The most ever held at once (never above `maxBufferedBytes`). */
+  /** The most ever held between reads. */
   peakBufferedBytes: number;
   /** Open TCP connections. */
   connections: number;

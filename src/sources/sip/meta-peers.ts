@@ -108,7 +108,8 @@ export class MetaPeers {
   /** A connection the app opens to `host` (name or IP) and `port`: a configured peer's name, or an endpoint. */
   isMetaTarget(host: string | undefined, port: number | undefined): boolean {
     if (!host || port === undefined) return false;
-    if (net.isIP(host.replace(/^\[|\]$/g, ''))) return this.classify(host, port) === 'endpoint';
+    // Port first: a connection to some other service by IP must not even start a DNS lookup.
+    if (net.isIP(host.replace(/^\[|\]$/g, ''))) return this.isPeerPort(port) && this.classify(host, port) === 'endpoint';
     return this.current().names.get(host.toLowerCase())?.has(port) === true;
   }
 
