@@ -41,6 +41,7 @@ interface Parsed {
   endpoints: Map<string, Set<number>>;
   blocks: MetaAddresses['blocks'];
   blockCount: number;
+  blockCache: Map<string, boolean>;
   ports: Set<number>;
 }
 
@@ -97,12 +98,23 @@ export class MetaPeers {
   classify(ip: string | undefined, port: number | undefined): MetaMatch | undefined {
     if (!ip) return undefined;
     const p = this.current();
-    this.need();
+    if (!this.needed) this.need();
     const addr = normalizeIp(ip);
-    if (port !== undefined && [p.endpoints, this.resolved, this.learned].some((m) => m.get(addr)?.has(port))) return 'endpoint';
-    if (p.blockCount > 0 && inBlocks(p.blocks, addr)) return 'endpoint';
+    if (port !== undefined && (p.endpoints.get(addr)?.has(port) || this.resolved.get(addr)?.has(port) || this.learned.get(addr)?.has(port))) return 'endpoint';
+    if (p.blockCount > 0 && this.inBlocks(p, addr)) return 'endpoint';
     if (p.endpoints.has(addr) || this.resolved.has(addr) || this.learned.has(addr)) return 'address';
     return undefined;
+  }
+
+  /** net.BlockList.check costs microseconds; a HEP stream shows few distinct addresses, so remember them. */
+  private inBlocks(p: Parsed, addr: string): boolean {
+    let hit = p.blockCache.get(addr);
+    if (hit === undefined) {
+      if (p.blockCache.size >= 4096) p.blockCache.clear();
+      hit = inBlocks(p.blocks, addr);
+      p.blockCache.set(addr, hit);
+    }
+    return hit;
   }
 
   /** A connection the app opens to `host` (name or IP) and `port`: a configured peer's name, or an endpoint. */
@@ -203,7 +215,7 @@ export class MetaPeers {
       add(endpoints, e.host, e.port);
       ports.add(e.port);
     }
-    this.parsed = { sipPeers, metaAddresses, names, endpoints, blocks: meta.blocks, blockCount: meta.blockCount, ports };
+    this.parsed = { sipPeers, metaAddresses, names, endpoints, blocks: meta.blocks, blockCount: meta.blockCount, blockCache: new Map(), ports };
     this.dns.setNames(names.keys());
     this.rebuildResolved(); // the names' ports may have changed
     return this.parsed;

@@ -26,6 +26,7 @@ export function parseSipPeers(entries: readonly string[], onInvalid?: (e: string
 
 /** An IP the way every source compares it: lower case, no brackets, IPv4-mapped IPv6 as IPv4. */
 export function normalizeIp(ip: string): string {
+  if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip)) return ip; // the common case, already normal
   let s = ip.trim().toLowerCase();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   if (s.startsWith('::ffff:') && net.isIPv4(s.slice(7))) s = s.slice(7);
