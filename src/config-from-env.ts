@@ -9,7 +9,9 @@ import type { ConsumerNumberMode, WhatsAppCallingInstrumentationConfig } from '.
  * - `OTEL_WHATSAPP_MAX_BODY_BYTES`: body inspection limit
  * - `OTEL_WHATSAPP_SIP_PEERS`: comma-separated `host:port` SIP peers for the socket tap
  * - `OTEL_WHATSAPP_HEP_PORT` (enables the HEPv3 receiver), `OTEL_WHATSAPP_HEP_HOST`,
- *   `OTEL_WHATSAPP_HEP_AUTH_KEY`, `OTEL_WHATSAPP_HEP_META_ADDRESSES` (comma-separated `ip[:port]`)
+ *   `OTEL_WHATSAPP_HEP_AUTH_KEY`, `OTEL_WHATSAPP_HEP_META_ADDRESSES` (comma-separated `ip[:port]`),
+ *   and its caps `OTEL_WHATSAPP_HEP_MAX_MESSAGE_BYTES`, `OTEL_WHATSAPP_HEP_MAX_PACKETS_PER_SECOND`,
+ *   `OTEL_WHATSAPP_HEP_MAX_BUFFERED_BYTES`, `OTEL_WHATSAPP_HEP_MAX_CONNECTIONS`
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCallingInstrumentationConfig {
   const config: WhatsAppCallingInstrumentationConfig = {};
@@ -30,6 +32,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCal
       ...(env.OTEL_WHATSAPP_HEP_HOST ? { host: env.OTEL_WHATSAPP_HEP_HOST } : {}),
       ...(env.OTEL_WHATSAPP_HEP_AUTH_KEY ? { authKey: env.OTEL_WHATSAPP_HEP_AUTH_KEY } : {}),
       ...(meta.length ? { metaAddresses: meta } : {}),
+      ...positive('maxMessageBytes', env.OTEL_WHATSAPP_HEP_MAX_MESSAGE_BYTES),
+      ...positive('maxPacketsPerSecond', env.OTEL_WHATSAPP_HEP_MAX_PACKETS_PER_SECOND),
+      ...positive('maxBufferedBytes', env.OTEL_WHATSAPP_HEP_MAX_BUFFERED_BYTES),
+      ...positive('maxConnections', env.OTEL_WHATSAPP_HEP_MAX_CONNECTIONS),
     };
   }
   return config;
@@ -38,6 +44,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCal
 /** `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (the auto-instrumentations convention) names `undici`. */
 export function undiciCompanionEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return !list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS).includes('undici');
+}
+
+/** `{ [name]: n }` for a positive integer setting, `{}` for anything else (ignored, default applies). */
+function positive<K extends string>(name: K, value: string | undefined): Partial<Record<K, number>> {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? ({ [name]: n } as Record<K, number>) : {};
 }
 
 function list(value: string | undefined): string[] {
