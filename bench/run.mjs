@@ -6,6 +6,7 @@ const benches = [
   ['http-overhead.bench.mjs', []],
   ['call-memory.bench.mjs', ['--expose-gc']],
   ['sip-parser.bench.mjs', ['--expose-gc']],
+  ['call-store.bench.mjs', ['--expose-gc']],
 ];
 for (const [file, flags] of benches) {
   const path = new URL(file, import.meta.url).pathname;

@@ -139,6 +139,25 @@ describe('what the store leaves in Redis', () => {
     }
   });
 
+  it('lists a number again once its index entry was lost (Redis emptied behind its back)', async () => {
+    const prefix = `lost-${process.pid}`;
+    const c = standaloneClient();
+    const store = storeOn(c, prefix);
+    const live = (id: string) => {
+      const s = sig('connect');
+      return store.recordSignal(id, signalKeyOf(s), s, effect);
+    };
+    await live('wacid.lost-1');
+    expect((await store.readFigures(Date.now(), 60_000)).phoneNumberIds).toEqual([PHONE]);
+    await c.del(`${prefix}:phones`);
+    await live('wacid.lost-2');
+    await store.readFigures(Date.now(), 60_000); // notices the number is gone from the index
+    await live('wacid.lost-3');
+    const figures = await store.readFigures(Date.now(), 60_000);
+    expect(figures.phoneNumberIds).toEqual([PHONE]);
+    expect(figures.active).toEqual([{ key: KEY, count: 3 }]);
+  });
+
   it('keeps a call keys on one Cluster slot and a number keys on one slot', async () => {
     const store = storeOn(clusterClient(), 'slots');
     const c = clusterClient();

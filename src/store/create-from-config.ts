@@ -55,12 +55,15 @@ function createClient(ioredis: IoRedisModule, config: RedisStoreConfig): OwnedCl
   const connection = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick (the signals of one webhook, a scrape's per-number reads) share one write.
+    enableAutoPipelining: true,
     ...(Connector ? { Connector } : {}),
   };
   const client = (
     config.cluster?.length
       ? new ioredis.Cluster(config.cluster, {
           enableOfflineQueue: false,
+          enableAutoPipelining: true,
           clusterRetryStrategy: (times: number) => backoff(times),
           redisOptions: connection,
         })

@@ -48,6 +48,10 @@ export const ENDED_MARK_MS = 15 * 60 * 1000;
 export const MAX_INDEXED_PHONES = 10_000;
 /** `close()` waits this long, at most, for commands still in flight (the last calls being taken). */
 const CLOSE_DRAIN_MS = 2000;
+/** A number this process put in the phones index is not put there again for this long (one script saved per call). */
+const PHONE_TOUCH_CACHE_MS = 30_000;
+/** Bounds on this process's small caches (numbers touched, calls it deactivated itself). */
+const MAX_CACHED = 10_000;
 
 type ActiveKeyTuple = [phoneNumberId: string, direction: string, signaling: string];
 
@@ -56,6 +60,10 @@ export class RedisCallStore implements CallStore {
   private readonly client: RedisClientLike;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Numbers touched in the phones index: keep-until there, and when this process last wrote it. */
+  private readonly touched = new Map<string, { until: number; at: number }>();
+  /** Calls whose terminal signal this process took out of the active set (its taker needn't again). */
+  private readonly deactivated = new Set<string>();
   private secret?: string;
   private closed = false;
 
@@ -90,17 +98,22 @@ export class RedisCallStore implements CallStore {
     if (outcome !== 'added') return { outcome, signals: [] };
     const transition = text(reply[1]);
     if (transition === 'activate') await this.activate(text(reply[2]), callId, now, effect.retainMs);
-    else if (transition === 'deactivate') await this.deactivate(text(reply[2]), callId, now);
+    else if (transition === 'deactivate') {
+      await this.deactivate(text(reply[2]), callId, now);
+      remember(this.deactivated, callId);
+    }
     return { outcome, signals: parseSignals(reply, 3) };
   }
 
   async takeCall(callId: string, tombstoneMs: number): Promise<readonly StoredSignal[] | undefined> {
     const k = this.keys.call(callId);
     const reply = await this.script(S.TAKE_CALL, [k.sig, k.meta, k.done], [Math.ceil(tombstoneMs)]);
+    const deactivatedHere = this.deactivated.delete(callId);
     if (!Array.isArray(reply)) return undefined;
-    // Also when a terminal signal deactivated it already: that second script may have been lost.
+    // Unless this process saw that done: the terminal signal's deactivation ran elsewhere (or was lost),
+    // or the call never ended (it expired).
     const active = text(reply[0]);
-    if (active) await this.deactivate(active, callId, this.now());
+    if (active && !deactivatedHere) await this.deactivate(active, callId, this.now());
     return parseSignals(reply, 1);
   }
 
@@ -132,6 +145,9 @@ export class RedisCallStore implements CallStore {
     if (this.secret !== undefined) void this.script(S.SHARED_SECRET, [this.keys.secret], [this.secret]).catch(() => undefined);
     const since = Math.round(now - windowMs);
     const phones = list(await this.script(S.LIST_PHONES, [this.keys.phones], [Math.round(now)])).map(text);
+    // A number missing from the index (Redis lost it) is written there again by its next activity.
+    const listed = new Set(phones);
+    for (const phone of this.touched.keys()) if (!listed.has(phone)) this.touched.delete(phone);
     const replies = await Promise.all(
       phones.map((phone) => {
         const k = this.keys.phone(phone);
@@ -182,8 +198,20 @@ export class RedisCallStore implements CallStore {
     await this.script(S.DEACTIVATE, [k.active, k.ended], [activeMember(key.direction, key.signaling, callId), callId, Math.round(now), ENDED_MARK_MS]);
   }
 
+  /**
+   * Keeps a number in the phones index until at least `until`. Skipped when this process wrote it there
+   * recently with a later or near-enough keep-until (after a Redis restart the index is rebuilt within
+   * PHONE_TOUCH_CACHE_MS).
+   */
   private touchPhone(phoneNumberId: string, until: number, now: number): Promise<unknown> {
-    return this.script(S.TOUCH_PHONE, [this.keys.phones], [phoneNumberId, Math.round(until), Math.ceil(until - now), MAX_INDEXED_PHONES]);
+    const known = this.touched.get(phoneNumberId);
+    if (known && now - known.at < PHONE_TOUCH_CACHE_MS && known.until >= until - PHONE_TOUCH_CACHE_MS) return Promise.resolve();
+    const touch = this.script(S.TOUCH_PHONE, [this.keys.phones], [phoneNumberId, Math.round(until), Math.ceil(until - now), MAX_INDEXED_PHONES]);
+    return touch.then(() => {
+      this.touched.delete(phoneNumberId);
+      this.touched.set(phoneNumberId, { until: Math.max(until, known?.until ?? 0), at: now });
+      if (this.touched.size > MAX_CACHED) this.touched.delete(this.touched.keys().next().value!);
+    });
   }
 
   private script(script: LuaScript, keys: string[], args: RedisArg[]): Promise<unknown> {
@@ -199,10 +227,22 @@ export class RedisCallStore implements CallStore {
     const ready = this.o.whenReady?.();
     const p = ready ? ready.then(send) : send();
     this.pending.add(p);
-    const done = () => this.pending.delete(p);
-    p.then(done, done);
+    p.then(
+      () => this.pending.delete(p),
+      () => {
+        this.pending.delete(p);
+        // Redis may come back without its data: write the phones index again from now on.
+        this.touched.clear();
+      },
+    );
     return p;
   }
+}
+
+/** Adds to an insertion-ordered set, dropping the oldest entry past MAX_CACHED. */
+function remember(set: Set<string>, value: string): void {
+  set.add(value);
+  if (set.size > MAX_CACHED) set.delete(set.values().next().value!);
 }
 
 function parseActiveKey(json: string): ActiveCallKey | undefined {
