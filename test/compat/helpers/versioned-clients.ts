@@ -53,14 +53,16 @@ export function meetsNodeEngine(range: string | undefined, node = process.versio
 const UNDICI_8_GAP = 'undici 8: response bodies are not observed (Request#onData became onResponseData)';
 
 function undiciClients(pkg: string, knownGap?: string): VersionedClient[] {
-  const senders: Record<string, (u: any, o: SendOptions) => Promise<number>> = {
-    request: async (u, o) => {
-      const res = await u.request(o.url, { method: 'POST', headers: o.headers, body: o.body });
+  // Each request goes through a dispatcher of this very version: the global one may be another
+  // copy's (Node's bundled undici and the npm packages share it through a global symbol).
+  const senders: Record<string, (u: any, o: SendOptions, dispatcher: any) => Promise<number>> = {
+    request: async (u, o, dispatcher) => {
+      const res = await u.request(o.url, { method: 'POST', headers: o.headers, body: o.body, dispatcher });
       await res.body.text();
       return res.statusCode;
     },
-    fetch: async (u, o) => {
-      const res = await u.fetch(o.url, { method: 'POST', headers: o.headers, body: o.body });
+    fetch: async (u, o, dispatcher) => {
+      const res = await u.fetch(o.url, { method: 'POST', headers: o.headers, body: o.body, dispatcher });
       await res.text();
       return res.status;
     },
@@ -76,7 +78,18 @@ function undiciClients(pkg: string, knownGap?: string): VersionedClient[] {
       }
     },
   };
-  return Object.entries(senders).map(([name, send]) => ({ ...versioned(pkg, 'undici', `undici.${name}`, (o) => send(load(pkg), o)), knownGap }));
+  return Object.entries(senders).map(([name, send]) => ({
+    ...versioned(pkg, 'undici', `undici.${name}`, async (o) => {
+      const u = load(pkg);
+      const agent = new u.Agent();
+      try {
+        return await send(u, o, agent);
+      } finally {
+        await agent.close();
+      }
+    }),
+    knownGap,
+  }));
 }
 
 function versioned(pkg: string, library: string, name: string, send: (o: SendOptions) => Promise<number>): VersionedClient {
