@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** The app's own timeout: short where the server never answers, generous elsewhere (not a race). */
-const appTimeoutMs = (fault: GraphFault) => (fault === 'never-answered' ? 300 : 15_000);
+const appTimeoutMs = (fault: GraphFault) => (fault === 'never-answered' ? 200 : 15_000);
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 /** What the span of each fault must say. */

@@ -21,7 +21,7 @@ export type GraphFault = (typeof GRAPH_FAULTS)[number];
 
 export const PHONE = '106540352242922';
 /** Bytes of the byte-by-byte body (bounded: one byte per event-loop turn). */
-export const BYTE_BY_BYTE_SIZE = 2048;
+export const BYTE_BY_BYTE_SIZE = 1024;
 export const TEN_MB = 10 * 1024 * 1024;
 
 export interface FaultyGraphServer {
