@@ -28,6 +28,8 @@ import { startRedis } from './helpers/redis';
 import type { RedisServer } from './helpers/redis';
 
 const PHONE = '106540352242922';
+/** The number of the calls made during the outage: its local figures hold those calls only. */
+const OUTAGE_PHONE = '106540352242923';
 const USER = '14085551234';
 const SDP = 'v=0\r\n';
 const sec = () => Math.floor(Date.now() / 1000);
@@ -48,23 +50,24 @@ describe.each([
       return each.every(ok) ? each : undefined;
     }, ms, 100);
   const degraded = (m: MetricPoint[]) => metricTotal(m, 'whatsapp.calling.store.degraded');
-  const active = (m: MetricPoint[]) => metricTotal(m, 'whatsapp.calling.calls.active', { 'whatsapp.phone_number_id': PHONE });
+  const active = (m: MetricPoint[], phone = PHONE) => metricTotal(m, 'whatsapp.calling.calls.active', { 'whatsapp.phone_number_id': phone });
   const deliver = async (i: Instance, d: WebhookDelivery) => statuses.push((await i.deliver(d)).status);
   /** A user-initiated call offered on one instance, accepted from the next, optionally ended on the third. */
-  const uiCall = async ([a, b, c]: Instance[], end = true) => {
+  const uiCall = async ([a, b, c]: Instance[], { end = true, phone = PHONE } = {}) => {
     const wacid = newCallId();
-    await deliver(a, sandbox.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER, timestamp: sec() }));
-    statuses.push((await b.graph(PHONE, { action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: SDP } })).status);
-    if (end) await deliver(c, sandbox.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, durationS: 3, timestamp: sec() + 3 }));
+    const where = { callId: wacid, direction: 'USER_INITIATED' as const, user: USER, phoneNumberId: phone };
+    await deliver(a, sandbox.webhooks.connect({ ...where, timestamp: sec() }));
+    statuses.push((await b.graph(phone, { action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: SDP } })).status);
+    if (end) await deliver(c, sandbox.webhooks.terminate({ ...where, durationS: 3, timestamp: sec() + 3 }));
     return wacid;
   };
   /** A business-initiated call placed from one instance, answered and ended through the others. */
-  const biCall = async ([a, b, c]: Instance[]) => {
-    const placed = await a.graph(PHONE, { action: 'connect', to: USER, session: { sdp_type: 'offer', sdp: SDP } });
+  const biCall = async ([a, b, c]: Instance[], phone = PHONE) => {
+    const placed = await a.graph(phone, { action: 'connect', to: USER, session: { sdp_type: 'offer', sdp: SDP } });
     statuses.push(placed.status);
     const wacid: string = placed.body.calls[0].id;
-    await deliver(b, sandbox.webhooks.status({ callId: wacid, status: 'ACCEPTED', user: USER, timestamp: sec() }));
-    await deliver(c, sandbox.webhooks.terminate({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, durationS: 2, timestamp: sec() + 2 }));
+    await deliver(b, sandbox.webhooks.status({ callId: wacid, status: 'ACCEPTED', user: USER, timestamp: sec(), phoneNumberId: phone }));
+    await deliver(c, sandbox.webhooks.terminate({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, durationS: 2, timestamp: sec() + 2, phoneNumberId: phone }));
   };
 
   beforeAll(async () => {
@@ -87,12 +90,13 @@ describe.each([
     await metricsWhen('the store healthy on every instance', (m) => degraded(m) === 0 && active(m) === 0);
 
     await breakRedis(redis);
-    await uiCall([i1, i1, i2]); // ended on instance 2: instance 1 never learns it ended
-    await uiCall([i1, i2, i3], false); // live on instances 1 and 2
-    await biCall([i3, i3, i2]); // ended on instance 2: instance 3 never learns it ended
+    const outage = { phone: OUTAGE_PHONE };
+    await uiCall([i1, i1, i2], outage); // ended on instance 2: instance 1 never learns it ended
+    await uiCall([i1, i2, i3], { ...outage, end: false }); // live on instances 1 and 2
+    await biCall([i3, i3, i2], OUTAGE_PHONE); // ended on instance 2: instance 3 never learns it ended
     // Figures from each instance's local state: partial, different per instance, and marked so.
     const during = await metricsWhen('every instance marking its figures degraded', (m) => degraded(m) === 1, 10_000);
-    expect(during.map(active)).toEqual([2, 1, 1]);
+    expect(during.map((m) => active(m, OUTAGE_PHONE))).toEqual([2, 1, 1]);
 
     await repairRedis(redis);
     await metricsWhen('every instance healthy again', (m) => degraded(m) === 0, 30_000);
