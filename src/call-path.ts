@@ -20,7 +20,7 @@ import type { CallRecord } from './tracker/fold-call';
 import { GuardedCallStore } from './tracker/guarded-call-store';
 import { InMemoryCallStore, QUOTA_WINDOW_MS } from './tracker/in-memory-call-store';
 import type { WhatsAppCallingInstrumentationConfig } from './types';
-import { after } from './util/maybe-promise';
+import { after, isPromise } from './util/maybe-promise';
 import type { MaybePromise } from './util/maybe-promise';
 
 export const DEFAULTS = {
@@ -161,13 +161,26 @@ export class CallPath {
    * the store's shared secret, else by a per-process random key (one instance).
    */
   private pairKeyOf(phone: string, consumer: string): MaybePromise<string> {
+    const hash = (secret: string) => createHmac('sha256', secret).update(`${phone}|${consumer}`).digest('base64url').slice(0, 22);
     if (this.pairSecret === undefined) {
       const configured = this.deps.config().consumerNumberHashKey;
-      const shared = configured ? undefined : this.store.sharedSecret?.();
-      const random = () => randomBytes(16).toString('hex');
-      this.pairSecret = configured ?? (shared === undefined ? random() : Promise.resolve(shared).then((s) => (this.pairSecret = s ?? random())));
+      if (configured) this.pairSecret = configured;
+      else if (!(this.store instanceof GuardedCallStore) || !this.store.hasSharedSecret) this.pairSecret = randomBytes(16).toString('hex');
+      else {
+        // Shared by every instance; while the store can't give it, use a one-off key (figures are
+        // partial then anyway) and ask again next time instead of keeping a key no one else has.
+        const shared = this.store.sharedSecret();
+        const settle = (s: string | undefined) => {
+          if (s) this.pairSecret = s;
+          else if (typeof this.pairSecret !== 'string') this.pairSecret = undefined;
+          return hash(s ?? randomBytes(16).toString('hex'));
+        };
+        if (!isPromise(shared)) return settle(shared);
+        const pending = shared.then(settle);
+        this.pairSecret = pending.then(() => (typeof this.pairSecret === 'string' ? this.pairSecret : randomBytes(16).toString('hex')));
+        return pending;
+      }
     }
-    const hash = (secret: string) => createHmac('sha256', secret).update(`${phone}|${consumer}`).digest('base64url').slice(0, 22);
     const secret = this.pairSecret;
     return typeof secret === 'string' ? hash(secret) : secret.then(hash);
   }

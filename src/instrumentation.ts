@@ -82,6 +82,8 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   override enable(): void {
     super.enable();
     for (const source of this.sources()) source.enable();
+    // A shared store connects now, so the first calls don't wait for (and time out on) its connection.
+    if (this.getConfig().redis || this.getConfig().callStore) void this.callPath;
   }
 
   override disable(): void {

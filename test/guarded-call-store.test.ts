@@ -100,6 +100,45 @@ describe('recovery', () => {
     expect(recovered).toEqual(['ok']);
   });
 
+  it('stays degraded while the store can be read but not written, and logs the outage once', async () => {
+    const real = new InMemoryCallStore();
+    const writesFail = new Proxy(real, {
+      get(target, prop) {
+        const value = (target as unknown as Record<string | symbol, unknown>)[prop];
+        if (typeof value !== 'function') return value;
+        if (prop === 'readFigures') return (...args: unknown[]) => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
+        return () => Promise.reject(new Error('READONLY'));
+      },
+    }) as CallStore;
+    let clock = 1_000_000;
+    const degradedLog: string[] = [];
+    const guarded = new GuardedCallStore(writesFail, { onDegraded: (r) => degradedLog.push(r), onRecovered: () => degradedLog.push('recovered'), now: () => clock });
+    for (let i = 0; i < 20; i++) {
+      await guarded.claimOnce(`k${i}`, 1000);
+      await guarded.readFigures(clock, 60_000);
+      clock += 600;
+    }
+    expect(guarded.degraded).toBe(true);
+    expect(degradedLog).toEqual(['the call store failed']);
+  });
+
+  it('merges the signals a call kept locally during an outage when the shared store ends it', async () => {
+    const { store, state } = faultyStore('reject');
+    let clock = 1_000_000;
+    const guarded = new GuardedCallStore(store, { onDegraded: () => {}, onRecovered: () => {}, now: () => clock });
+    const effect = { terminal: false, live: true, activeKey: { phoneNumberId: PHONE, direction: 'user_initiated', signaling: 'graph_api' }, retainMs: 60_000, maxSignals: 64 };
+    state.healthy = true;
+    await guarded.recordSignal('wacid.split', 'connect|a', { type: 'connect', source: 'webhook', signaling: 'graph_api', at: 1, dedupeKey: 'a' }, effect);
+    state.healthy = false;
+    await guarded.recordSignal('wacid.split', 'accept|b', { type: 'accept', source: 'graph_api', signaling: 'graph_api', at: 2, dedupeKey: 'b' }, effect);
+    expect(guarded.degraded).toBe(true);
+    state.healthy = true;
+    clock += 1000;
+    const taken = await guarded.takeCall('wacid.split', 60_000);
+    expect(taken?.map((s) => s.type)).toEqual(['connect', 'accept']);
+    expect(guarded.fallback.callCount).toBe(0);
+  });
+
   it('bounds the operations waiting on a store that never answers', async () => {
     const { store } = faultyStore('hang');
     const guarded = new GuardedCallStore(store, { onDegraded: () => {}, onRecovered: () => {}, timeoutMs: 60_000, maxInFlight: 5 });

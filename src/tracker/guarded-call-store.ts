@@ -2,13 +2,18 @@
  * The one path every call-store operation takes. A store may be remote and slow (Redis): nothing it
  * does may reach the app. Each operation is bounded in time (`timeoutMs`) and in number (`maxInFlight`);
  * a rejection, a throw or a timeout falls back to a local in-memory store, and the store is then marked
- * degraded (the figures are partial) until an operation on it succeeds again. While degraded, the
- * remote store is retried after a growing pause (a circuit breaker), so an outage costs no timeouts
- * per signal. Errors go to `diag` once per outage, not per call. Never throws, never rejects.
+ * degraded (the figures are partial) until a write to it succeeds again (a store that can be read but
+ * not written stays degraded). While degraded, the remote store is retried after a growing pause (a
+ * circuit breaker), so an outage costs no timeouts per signal; the pause keeps growing across quick
+ * relapses. Errors go to `diag` once per outage, and at most once a minute. Never throws, never rejects.
+ *
+ * After an outage, a call that was partly recorded in the local fallback is merged back when it ends:
+ * its local signals join the shared store's (deduplicated by key).
  *
  * With a synchronous store (the in-memory one) results stay synchronous: tests and the default
  * single-process set-up see every effect at once.
  */
+import { signalKeyOf } from '../events/call-signal';
 import type { StoredSignal } from '../events/call-signal';
 import { isPromise } from '../util/maybe-promise';
 import type { MaybePromise } from '../util/maybe-promise';
@@ -24,7 +29,7 @@ export interface StoreGuardOptions {
   now?: () => number;
 }
 
-export const STORE_GUARD_DEFAULTS = { timeoutMs: 1000, maxInFlight: 10_000, minPauseMs: 500, maxPauseMs: 30_000 };
+export const STORE_GUARD_DEFAULTS = { timeoutMs: 1000, maxInFlight: 10_000, minPauseMs: 500, maxPauseMs: 30_000, logEveryMs: 60_000 };
 
 export class GuardedCallStore implements CallStore {
   readonly fallback: InMemoryCallStore;
@@ -32,6 +37,8 @@ export class GuardedCallStore implements CallStore {
   private degradedSince?: number;
   private retryAt = 0;
   private pauseMs = STORE_GUARD_DEFAULTS.minPauseMs;
+  private recoveredAt = -Infinity;
+  private loggedAt = -Infinity;
   private readonly now: () => number;
 
   constructor(
@@ -53,35 +60,52 @@ export class GuardedCallStore implements CallStore {
   }
 
   recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): MaybePromise<RecordSignalResult> {
-    return this.run(
+    return this.write(
       () => this.primary.recordSignal(callId, signalKey, signal, effect),
       () => this.fallback.recordSignal(callId, signalKey, signal, effect),
     );
   }
 
+  /**
+   * The shared store decides who ends the call. Signals this instance kept locally during an outage
+   * join the shared ones; if the shared store answered that another instance already took the call,
+   * the local copy is dropped (it was reported there).
+   */
   takeCall(callId: string, tombstoneMs: number): MaybePromise<readonly StoredSignal[] | undefined> {
-    return this.run(
+    let answeredByPrimary = true;
+    const taken = this.write(
       () => this.primary.takeCall(callId, tombstoneMs),
-      () => this.fallback.takeCall(callId, tombstoneMs),
+      () => {
+        answeredByPrimary = false;
+        return this.fallback.takeCall(callId, tombstoneMs);
+      },
     );
+    const merge = (shared: readonly StoredSignal[] | undefined) => {
+      if (!answeredByPrimary) return shared;
+      const local = this.fallback.takeCall(callId, tombstoneMs);
+      if (!shared || !local?.length) return shared;
+      const keys = new Set(shared.map(signalKeyOf));
+      return [...shared, ...local.filter((s) => !keys.has(signalKeyOf(s)))];
+    };
+    return isPromise(taken) ? taken.then(merge) : merge(taken);
   }
 
   claimOnce(key: string, ttlMs: number): MaybePromise<boolean> {
-    return this.run(
+    return this.write(
       () => this.primary.claimOnce(key, ttlMs),
       () => this.fallback.claimOnce(key, ttlMs),
     );
   }
 
   addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): MaybePromise<void> {
-    return this.run(
+    return this.write(
       () => this.primary.addToWindow(window, member, at, windowMs),
       () => this.fallback.addToWindow(window, member, at, windowMs),
     );
   }
 
   setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs: number): MaybePromise<void> {
-    return this.run(
+    return this.write(
       () => this.primary.setQuotaReading(phoneNumberId, pairKey, reading, windowMs),
       () => this.fallback.setQuotaReading(phoneNumberId, pairKey, reading, windowMs),
     );
@@ -92,6 +116,11 @@ export class GuardedCallStore implements CallStore {
       () => this.primary.readFigures(now, windowMs),
       () => this.fallback.readFigures(now, windowMs),
     );
+  }
+
+  /** Whether the store offers a secret shared by all instances. */
+  get hasSharedSecret(): boolean {
+    return typeof this.primary.sharedSecret === 'function';
   }
 
   sharedSecret(): MaybePromise<string | undefined> {
@@ -113,7 +142,12 @@ export class GuardedCallStore implements CallStore {
     return undefined;
   }
 
-  private run<T>(onPrimary: () => MaybePromise<T>, onFallback: () => T): MaybePromise<T> {
+  private write<T>(onPrimary: () => MaybePromise<T>, onFallback: () => T): MaybePromise<T> {
+    return this.run(onPrimary, onFallback, true);
+  }
+
+  /** `isWrite`: only a successful write proves the store usable again. */
+  private run<T>(onPrimary: () => MaybePromise<T>, onFallback: () => T, isWrite = false): MaybePromise<T> {
     if (this.degradedSince !== undefined && this.now() < this.retryAt) return onFallback();
     if (this.inFlight >= (this.o.maxInFlight ?? STORE_GUARD_DEFAULTS.maxInFlight)) {
       this.fail('too many store operations waiting');
@@ -127,14 +161,14 @@ export class GuardedCallStore implements CallStore {
       return onFallback();
     }
     if (!isPromise(result)) {
-      this.succeed();
+      if (isWrite) this.succeed();
       return result;
     }
     this.inFlight++;
     return withTimeout(result, this.o.timeoutMs ?? STORE_GUARD_DEFAULTS.timeoutMs).then(
       (value) => {
         this.inFlight--;
-        this.succeed();
+        if (isWrite) this.succeed();
         return value;
       },
       (err: unknown) => {
@@ -149,8 +183,13 @@ export class GuardedCallStore implements CallStore {
     const now = this.now();
     if (this.degradedSince === undefined) {
       this.degradedSince = now;
-      this.pauseMs = STORE_GUARD_DEFAULTS.minPauseMs;
-      safely(() => this.o.onDegraded(reason, err));
+      // A relapse soon after recovering keeps growing the pause instead of starting over.
+      const relapse = now - this.recoveredAt < STORE_GUARD_DEFAULTS.maxPauseMs;
+      this.pauseMs = relapse ? Math.min(this.pauseMs * 2, STORE_GUARD_DEFAULTS.maxPauseMs) : STORE_GUARD_DEFAULTS.minPauseMs;
+      if (now - this.loggedAt >= STORE_GUARD_DEFAULTS.logEveryMs) {
+        this.loggedAt = now;
+        safely(() => this.o.onDegraded(reason, err));
+      }
     } else {
       this.pauseMs = Math.min(this.pauseMs * 2, STORE_GUARD_DEFAULTS.maxPauseMs);
     }
@@ -160,6 +199,7 @@ export class GuardedCallStore implements CallStore {
   private succeed(): void {
     if (this.degradedSince === undefined) return;
     this.degradedSince = undefined;
+    this.recoveredAt = this.now();
     safely(() => this.o.onRecovered());
   }
 }
