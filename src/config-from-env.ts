@@ -12,6 +12,8 @@ import type { ConsumerNumberMode, WhatsAppCallingInstrumentationConfig } from '.
  *   `OTEL_WHATSAPP_HEP_AUTH_KEY`, `OTEL_WHATSAPP_HEP_META_ADDRESSES` (comma-separated `ip[:port]`),
  *   and its caps `OTEL_WHATSAPP_HEP_MAX_MESSAGE_BYTES`, `OTEL_WHATSAPP_HEP_MAX_PACKETS_PER_SECOND`,
  *   `OTEL_WHATSAPP_HEP_MAX_BUFFERED_BYTES`, `OTEL_WHATSAPP_HEP_MAX_CONNECTIONS`
+ * - `OTEL_WHATSAPP_REDIS_URL`: call state shared by app instances (needs ioredis);
+ *   `OTEL_WHATSAPP_CALL_STORE_TIMEOUT_MS`
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCallingInstrumentationConfig {
   const config: WhatsAppCallingInstrumentationConfig = {};
@@ -24,6 +26,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCal
   if (Number.isInteger(max) && max > 0) config.maxBodyBytes = max;
   const peers = list(env.OTEL_WHATSAPP_SIP_PEERS);
   if (peers.length) config.sipPeers = peers;
+  if (env.OTEL_WHATSAPP_REDIS_URL) config.redis = { url: env.OTEL_WHATSAPP_REDIS_URL };
+  Object.assign(config, positive('callStoreTimeoutMs', env.OTEL_WHATSAPP_CALL_STORE_TIMEOUT_MS));
   const hepPort = Number(env.OTEL_WHATSAPP_HEP_PORT);
   if (env.OTEL_WHATSAPP_HEP_PORT !== undefined && Number.isInteger(hepPort) && hepPort >= 0 && hepPort < 65536) {
     const meta = list(env.OTEL_WHATSAPP_HEP_META_ADDRESSES);

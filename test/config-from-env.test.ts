@@ -19,6 +19,8 @@ describe('configuration from the environment', () => {
         OTEL_WHATSAPP_HEP_MAX_PACKETS_PER_SECOND: '100',
         OTEL_WHATSAPP_HEP_MAX_BUFFERED_BYTES: '65536',
         OTEL_WHATSAPP_HEP_MAX_CONNECTIONS: '8',
+        OTEL_WHATSAPP_REDIS_URL: 'redis://127.0.0.1:6380',
+        OTEL_WHATSAPP_CALL_STORE_TIMEOUT_MS: '250',
       }),
     ).toEqual({
       graphApiBaseUrls: ['http://127.0.0.1:1', 'https://graph.example'],
@@ -26,6 +28,8 @@ describe('configuration from the environment', () => {
       consumerNumberHashKey: 'k',
       maxBodyBytes: 4096,
       sipPeers: ['sbc.example:5061'],
+      redis: { url: 'redis://127.0.0.1:6380' },
+      callStoreTimeoutMs: 250,
       hep: {
         port: 9060,
         host: '0.0.0.0',
