@@ -4,7 +4,8 @@
  * instrumentation registered alone, before instrumentation-undici and instrumentation-http, after
  * them, and after the app already imported its HTTP clients. Every cell must record the same
  * WhatsApp spans (names, kinds, attributes, status, parent = the app's span, call-span links) and
- * the same metric points. On Node 20 here; scripts/test-on-node.mjs reruns this file on 22 and 24.
+ * the same metric points. `npm test` runs it on Node 20, 22 and 24 (scripts/test-on-node.mjs); the
+ * apps run on the test's own Node binary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../sandbox';
