@@ -76,7 +76,9 @@ beforeAll(async () => {
     },
   });
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'demo-contact-centre' };
-  demo = await runDemo({ calls: 40, prometheusPort: port, out: sink, env });
+  // Paced so the generated traffic (every kind twice first) spans several 1 s scrapes: ratio alerts need
+  // counters that moved after Prometheus first saw them.
+  demo = await runDemo({ calls: 40, rate: 8, prometheusPort: port, out: sink, env });
   const done = await countersSettled(demo.prometheusUrl);
   scrapeText = await (await fetch(demo.prometheusUrl)).text();
   // A few scrapes and rule evaluations after the last counter moved, on both servers.
