@@ -38,6 +38,7 @@ export class GuardedCallStore implements CallStore {
   private retryAt = 0;
   private pauseMs = STORE_GUARD_DEFAULTS.minPauseMs;
   private recoveredAt = -Infinity;
+  private probing = false;
   private loggedAt = -Infinity;
   private readonly now: () => number;
 
@@ -161,14 +162,14 @@ export class GuardedCallStore implements CallStore {
       return onFallback();
     }
     if (!isPromise(result)) {
-      if (isWrite) this.succeed();
+      this.answered(isWrite);
       return result;
     }
     this.inFlight++;
     return withTimeout(result, this.o.timeoutMs ?? STORE_GUARD_DEFAULTS.timeoutMs).then(
       (value) => {
         this.inFlight--;
-        if (isWrite) this.succeed();
+        this.answered(isWrite);
         return value;
       },
       (err: unknown) => {
@@ -194,6 +195,25 @@ export class GuardedCallStore implements CallStore {
       this.pauseMs = Math.min(this.pauseMs * 2, STORE_GUARD_DEFAULTS.maxPauseMs);
     }
     this.retryAt = now + this.pauseMs;
+  }
+
+  /**
+   * A read that works while degraded doesn't prove the store writable: it sends one harmless write (a
+   * short-lived claim) whose success ends the degraded spell — so figures recover even with no traffic.
+   */
+  private answered(isWrite: boolean): void {
+    if (isWrite) return this.succeed();
+    if (this.degradedSince === undefined || this.probing) return;
+    this.probing = true;
+    const probe = this.write(
+      () => this.primary.claimOnce(`whatsapp-calling:probe:${process.pid}:${this.now()}`, 1000),
+      () => false,
+    );
+    const done = () => {
+      this.probing = false;
+    };
+    if (isPromise(probe)) void probe.then(done, done);
+    else done();
   }
 
   private succeed(): void {
