@@ -30,6 +30,12 @@ export function missingPeers(names: readonly OptionalPeerName[]): OptionalPeerNa
   });
 }
 
+/** SDK 3.x (sdk-node 0.3xx) supports Node 22.15 and newer. */
+function nodeRunsSdk3(): boolean {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 15);
+}
+
 /** The one message an entry prints when peers are missing. */
 export function missingPeersMessage(entry: string, missing: readonly OptionalPeerName[]): string {
   const several = missing.length > 1;
@@ -37,6 +43,10 @@ export function missingPeersMessage(entry: string, missing: readonly OptionalPee
     `${entry}: ${missing.join(' and ')} ${several ? 'are' : 'is'} not installed. This entry starts the OpenTelemetry SDK and needs ${several ? 'them (optional peer dependencies)' : 'it (an optional peer dependency)'}; install with:`,
     `  npm install ${missing.join(' ')}`,
   ];
+  if (missing.includes(SDK_NODE) && !nodeRunsSdk3()) {
+    // The newest sdk-node (SDK 3) needs Node >= 22.15 and API 1.10; on older Node npm would pick it anyway.
+    lines.push(`  (on this Node ${process.versions.node}: npm install @opentelemetry/api@1.9 ${missing.map((m) => (m === SDK_NODE ? `${SDK_NODE}@0.223` : m)).join(' ')})`);
+  }
   if (missing.includes(INSTRUMENTATION_UNDICI)) {
     lines.push('or set OTEL_NODE_DISABLED_INSTRUMENTATIONS=undici to start without the fetch/undici HTTP spans.');
   }

@@ -132,6 +132,10 @@ describe('the packed package', () => {
     expect(r.stdout).not.toContain('app ran');
     expect(r.stderr).toContain(`${PKG}/register: @opentelemetry/sdk-node and @opentelemetry/instrumentation-undici are not installed`);
     expect(r.stderr).toContain('\n  npm install @opentelemetry/sdk-node @opentelemetry/instrumentation-undici\n');
+    // Before Node 22.15 the newest sdk-node would not run: the message names the line that does.
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const sdk3 = major > 22 || (major === 22 && minor >= 15);
+    expect(r.stderr.includes('@opentelemetry/api@1.9 @opentelemetry/sdk-node@0.223 @opentelemetry/instrumentation-undici')).toBe(!sdk3);
     expect(r.stderr).toContain('OTEL_NODE_DISABLED_INSTRUMENTATIONS=undici');
     expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
   });
