@@ -38,9 +38,11 @@ export class EventRouter {
     this.guard('a Graph operation', () => {
       const { span } = recordGraphOperation(event, { tracer: this.deps.tracer, metrics: this.deps.metrics, config: this.deps.config, diag: this.deps.diag });
       const calls = this.deps.calls();
-      // A call request names its number even when it failed without a call id (e.g. 138002 at the limit).
-      if (event.operation.direction) calls.knowNumber(event.endpoint.phoneNumberId, event.operation.direction, A.SIGNALING_GRAPH_API);
-      calls.ingest(signalsOfGraphOperation(event, span.spanContext()));
+      const signals = signalsOfGraphOperation(event, span.spanContext());
+      // A call request names its number even when it failed without a call id (e.g. 138002 at the
+      // limit); a call signal names it anyway (same number, direction and signaling).
+      if (event.operation.direction && !signals.calls.length) calls.knowNumber(event.endpoint.phoneNumberId, event.operation.direction, A.SIGNALING_GRAPH_API);
+      calls.ingest(signals);
     });
   }
 

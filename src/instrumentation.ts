@@ -178,6 +178,7 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
         bases: () => this._bases,
         maxBodyBytes: () => this.getConfig().maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         injectTraceContext: () => this.getConfig().traceContextInCallbackData === true,
+        allResponseHeaders: () => this.getConfig().responseHook !== undefined,
         emit: (event) => this.router.graphOperation(event),
         onError: (where, err) => this._diag.error(`internal error in ${where}`, err),
       };

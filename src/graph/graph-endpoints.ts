@@ -59,12 +59,34 @@ export function matchOrigin(bases: readonly GraphBase[], origin: string): GraphB
 const VERSION = /^v\d+(?:\.\d+)?$/;
 const NUMERIC_ID = /^\d{1,30}$/;
 
+/**
+ * Recent answers per base: an app sends its requests to a handful of paths (one per number and
+ * edge), so parsing each path once saves the split and regexes on every request. Bounded: emptied
+ * when full. Cached endpoints are shared, so never mutated.
+ */
+const MAX_CACHED_PATHS = 256;
+const recent = new WeakMap<GraphBase, Map<string, GraphEndpoint | null>>();
+
 /** Matches `[/vNN.N]/{phone_number_id}/{edge}` for the methods each edge is observed on. */
 export function matchEndpoint(base: GraphBase, method: string, path: string): GraphEndpoint | undefined {
-  if (!path.startsWith(base.pathPrefix)) return undefined;
   const q = path.indexOf('?');
-  const pathname = q === -1 ? path.slice(base.pathPrefix.length) : path.slice(base.pathPrefix.length, q);
-  const parts = pathname.split('/').filter((p) => p !== '');
+  const pathOnly = q === -1 ? path : path.slice(0, q);
+  let cache = recent.get(base);
+  if (!cache) recent.set(base, (cache = new Map()));
+  const key = `${method} ${pathOnly}`;
+  let endpoint = cache.get(key);
+  if (endpoint === undefined) {
+    if (cache.size >= MAX_CACHED_PATHS) cache.clear();
+    endpoint = parseEndpoint(base, method, pathOnly) ?? null;
+    cache.set(key, endpoint);
+  }
+  if (!endpoint) return undefined;
+  return q === -1 ? endpoint : { ...endpoint, query: path.slice(q + 1) };
+}
+
+function parseEndpoint(base: GraphBase, method: string, pathOnly: string): GraphEndpoint | undefined {
+  if (!pathOnly.startsWith(base.pathPrefix)) return undefined;
+  const parts = pathOnly.slice(base.pathPrefix.length).split('/').filter((p) => p !== '');
   let pathVersion: string | undefined;
   if (parts.length === 3 && VERSION.test(parts[0])) pathVersion = parts.shift();
   if (parts.length !== 2 || !NUMERIC_ID.test(parts[0])) return undefined;
@@ -76,5 +98,5 @@ export function matchEndpoint(base: GraphBase, method: string, path: string): Gr
     (edge === 'settings' && (m === 'GET' || m === 'POST')) ||
     (edge === 'messages' && m === 'POST');
   if (!allowed) return undefined;
-  return { edge: edge as GraphEdge, phoneNumberId: parts[0], pathVersion, query: q === -1 ? undefined : path.slice(q + 1) };
+  return { edge: edge as GraphEdge, phoneNumberId: parts[0], pathVersion, query: undefined };
 }

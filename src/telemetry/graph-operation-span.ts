@@ -28,20 +28,23 @@ export interface GraphSpanDeps {
 export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpanDeps): { span: Span; outcome: OperationOutcome } {
   const config = deps.config();
   const outcome = outcomeOf(event);
+  const { requestHook, responseHook } = config;
+  const attributes = requestAttributes(event, config);
+  // Without a requestHook to run in between, all attributes go in at the start, in one pass.
+  if (!requestHook) responseAttributes(event, outcome, attributes);
   const span = deps.tracer().startSpan(
     `whatsapp ${event.operation.name}`,
     {
       kind: SpanKind.CLIENT,
       startTime: event.startTime,
-      attributes: requestAttributes(event, config),
+      attributes,
     },
     event.parentContext,
   );
-  const { requestHook, responseHook } = config;
   if (requestHook) {
     runHook('requestHook', () => requestHook(span, { method: event.method, url: event.url, operation: event.operation.name, body: event.requestBodyText }), deps.diag);
+    span.setAttributes(responseAttributes(event, outcome, {}));
   }
-  span.setAttributes(responseAttributes(event, outcome));
   if (outcome.failed) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
     if (outcome.remedy) {
@@ -100,10 +103,10 @@ function requestAttributes(event: GraphOperationEvent, config: WhatsAppCallingIn
   return attrs;
 }
 
-function responseAttributes(event: GraphOperationEvent, outcome: OperationOutcome): Attributes {
+/** Adds what the response told to `attrs`. */
+function responseAttributes(event: GraphOperationEvent, outcome: OperationOutcome, attrs: Attributes): Attributes {
   const headers = event.responseHeaders;
   const { response } = event;
-  const attrs: Attributes = {};
   if (event.statusCode !== undefined) attrs[A.ATTR_HTTP_RESPONSE_STATUS_CODE] = event.statusCode;
   if (!event.request.callId && response.callId) attrs[A.ATTR_WA_CALL_ID] = response.callId;
   if (response.messageId) attrs[A.ATTR_WA_MESSAGE_ID] = response.messageId;

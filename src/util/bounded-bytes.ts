@@ -11,14 +11,16 @@ export class BoundedBytes {
   }
 
   add(chunk: unknown, encoding?: BufferEncoding): void {
+    const fresh = typeof chunk === 'string'; // then encoded into a Buffer of our own just below
     const buf = toBuffer(chunk, encoding);
     if (!buf) return;
     this.total += buf.length;
     const room = this.limit - this.kept;
     if (room <= 0) return;
-    // Copy: the caller's buffer may be pooled and reused after we return.
-    const part = Buffer.from(buf.subarray(0, Math.min(room, buf.length)));
-    this.chunks.push(part);
+    const part = buf.length <= room ? buf : buf.subarray(0, room);
+    // Copy the caller's bytes (its buffer may be pooled and reused after we return), and a cut part
+    // of our own (not to hold the whole of a large string's bytes).
+    this.chunks.push(fresh && part === buf ? part : Buffer.from(part));
     this.kept += part.length;
   }
 
@@ -28,7 +30,7 @@ export class BoundedBytes {
 }
 
 function toBuffer(chunk: unknown, encoding?: BufferEncoding): Buffer | undefined {
-  if (typeof chunk === 'string') return Buffer.from(chunk, Buffer.isEncoding(encoding ?? '') ? encoding : 'utf8');
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding === undefined || !Buffer.isEncoding(encoding) ? 'utf8' : encoding);
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return Buffer.from(chunk);

@@ -24,6 +24,33 @@ import type { OutgoingHeaders } from './propagated-parent';
  */
 export const exchangeTimeouts = { headersWaitMs: 120_000, bodyWaitMs: 10_000 };
 
+/**
+ * The response headers an exchange reads (lower-case): the body's encoding, and what the span and the
+ * call signal record. Sources decode only these unless a `responseHook` wants them all — decoding
+ * every header undici hands over as Buffers cost more than the rest of the exchange's bookkeeping.
+ */
+export const RESPONSE_HEADERS_READ: ReadonlySet<string> = new Set(['content-encoding', 'x-fb-request-id', 'x-fb-trace-id', 'facebook-api-version']);
+const READ_NAME_LENGTHS: ReadonlySet<number> = new Set([...RESPONSE_HEADERS_READ].map((name) => name.length));
+
+/**
+ * Response headers as `name: value` strings (lower-case names, repeated names comma-joined) from
+ * `[name, value, …]` — Buffers (undici 6+) or strings (5.x, node:http's rawHeaders) — all of them or
+ * only `RESPONSE_HEADERS_READ` (names of another length are skipped before any decoding).
+ */
+export function responseHeaderRecord(raw: unknown, all: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(raw)) return out;
+  for (let i = 0; i + 1 < raw.length && i < 400; i += 2) {
+    const rawName: unknown = raw[i];
+    if (!all && !READ_NAME_LENGTHS.has((rawName as { length?: number } | null)?.length as number)) continue;
+    const name = String(rawName).toLowerCase();
+    if (!all && !RESPONSE_HEADERS_READ.has(name)) continue;
+    const value = String(raw[i + 1]);
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
 export interface ExchangeInit {
   base: GraphBase;
   endpoint: GraphEndpoint;

@@ -12,7 +12,7 @@ import { errorMonitor } from 'node:events';
 import * as http from 'node:http';
 import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { ChannelSubscriptions } from './channels';
-import { isAbortError } from './graph-exchange';
+import { isAbortError, RESPONSE_HEADERS_READ } from './graph-exchange';
 import type { GraphExchange } from './graph-exchange';
 import { openExchange } from './open-exchange';
 import { nodeHeaderRecord } from './propagated-parent';
@@ -128,7 +128,9 @@ export class NodeHttpSource {
     const exchange = this.exchanges.get(request);
     if (!exchange) return;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
+    const parsed = response.headers;
+    for (const name of this.options.allResponseHeaders() ? Object.keys(parsed) : RESPONSE_HEADERS_READ) {
+      const value = parsed[name];
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     exchange.onResponseHeaders(response.statusCode ?? 0, headers);

@@ -7,6 +7,11 @@ export interface HttpSourceOptions {
   maxBodyBytes(): number;
   /** `traceContextInCallbackData`: add the trace's traceparent to connect/accept bodies that have no callback data. */
   injectTraceContext(): boolean;
+  /**
+   * Whether to keep every response header (a `responseHook` gets them all); otherwise only the ones
+   * an exchange reads (`RESPONSE_HEADERS_READ`) are decoded.
+   */
+  allResponseHeaders(): boolean;
   emit: GraphOperationListener;
   /** Reports an internal failure (never thrown into the app). */
   onError(where: string, err: unknown): void;

@@ -3,14 +3,15 @@
  * diagnostics channels — no module patching, so it works for Node's bundled undici and any npm copy.
  *
  * Bodies: undici publishes no body chunks before 7.11 (Node 20/22), so for a recognised Graph request
- * only, we (1) read a Buffer/string request body as is, or pass an async-iterable body (what fetch
- * makes of every body) through a generator that copies each chunk on its way to the socket, and
- * (2) wrap that request object's own `onData`, which undici 5–7 calls with each response chunk.
- * Both are per-request and pass every byte on unchanged.
+ * only, we (1) read a Buffer/string request body as is, or copy each chunk of an async-iterable body
+ * (what fetch makes of every body) as undici writes it, by wrapping that request object's own
+ * `onBodySent` (a generator around the body where a version has none), and (2) wrap that request
+ * object's own `onData`, which undici 5–7 calls with each response chunk. Both are per-request and
+ * pass every byte on unchanged.
  */
 import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { ChannelSubscriptions } from './channels';
-import { isAbortError } from './graph-exchange';
+import { isAbortError, responseHeaderRecord } from './graph-exchange';
 import type { GraphExchange } from './graph-exchange';
 import { openExchange } from './open-exchange';
 import { undiciHeaderRecord } from './propagated-parent';
@@ -23,6 +24,7 @@ interface UndiciRequest {
   body?: unknown;
   headers?: unknown;
   onData?: (chunk: unknown) => unknown;
+  onBodySent?: (chunk: unknown) => unknown;
 }
 
 export class UndiciSource {
@@ -37,7 +39,7 @@ export class UndiciSource {
     this.subscriptions.subscribe({
       'undici:request:create': (m: { request: UndiciRequest }) => this.onCreate(m.request),
       'undici:request:headers': (m: { request: object; response: { statusCode: number; headers: unknown } }) =>
-        this.exchanges.get(m.request)?.onResponseHeaders(m.response.statusCode, headerRecord(m.response.headers)),
+        this.onHeaders(m.request, m.response.statusCode, m.response.headers),
       'undici:request:trailers': (m: { request: object }) => this.exchanges.get(m.request)?.complete(),
       'undici:request:error': (m: { request: object; error: unknown }) =>
         this.exchanges.get(m.request)?.fail(m.error, isAbortError(m.error)),
@@ -46,6 +48,11 @@ export class UndiciSource {
 
   disable(): void {
     this.subscriptions.unsubscribe();
+  }
+
+  private onHeaders(request: object, statusCode: number, rawHeaders: unknown): void {
+    const exchange = this.exchanges.get(request);
+    if (exchange) exchange.onResponseHeaders(statusCode, responseHeaderRecord(rawHeaders, this.options.allResponseHeaders()));
   }
 
   private onCreate(request: UndiciRequest): void {
@@ -92,6 +99,20 @@ function tapRequestBody(request: UndiciRequest, exchange: GraphExchange): void {
   const iterate = (body as AsyncIterable<unknown>)[Symbol.asyncIterator];
   // Node streams are written by undici through their events, not iteration: leave them alone.
   if (isNodeStream || typeof iterate !== 'function') return;
+  const original = request.onBodySent;
+  if (typeof original === 'function') {
+    // undici 5–8 hand every chunk they write to `onBodySent`: wrapping this request's own costs a
+    // call per chunk, where a generator around the body costs several promises per chunk.
+    request.onBodySent = function (this: unknown, chunk: unknown) {
+      try {
+        exchange.addRequestChunk(chunk);
+      } catch {
+        // observation must never disturb the upload
+      }
+      return original.call(this, chunk);
+    };
+    return;
+  }
   request.body = passThrough(body as AsyncIterable<unknown>, (chunk) => exchange.addRequestChunk(chunk));
 }
 
@@ -118,16 +139,4 @@ function tapResponseData(request: UndiciRequest, exchange: GraphExchange): void 
     }
     return original.call(this, chunk);
   };
-}
-
-/** undici 6+ gives `[name, value, …]` as Buffers (5.x: strings); repeated names are comma-joined. */
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!Array.isArray(raw)) return out;
-  for (let i = 0; i + 1 < raw.length && i < 400; i += 2) {
-    const name = String(raw[i]).toLowerCase();
-    const value = String(raw[i + 1]);
-    out[name] = name in out ? `${out[name]}, ${value}` : value;
-  }
-  return out;
 }
