@@ -9,6 +9,8 @@ export type GraphEdge = 'calls' | 'call_permissions' | 'settings' | 'messages';
 export interface GraphBase {
   /** Lower-case origin variants accepted (with and without the scheme's default port). */
   origins: Set<string>;
+  /** The same as `Host` header values (`host`, `host:port`): a test that needs no origin string. */
+  hosts: Set<string>;
   /** Path prefix before the Graph path (`''` for graph.facebook.com itself). */
   pathPrefix: string;
   serverAddress: string;
@@ -40,8 +42,12 @@ export function parseGraphBases(urls: readonly string[], onInvalid?: (url: strin
       const host = u.host.toLowerCase();
       const hostname = u.hostname.toLowerCase();
       const origins = new Set([`${u.protocol}//${host}`, `${u.protocol}//${hostname}:${port}`]);
-      if (port === defaultPort) origins.add(`${u.protocol}//${hostname}`);
-      bases.push({ origins, pathPrefix: u.pathname.replace(/\/+$/, ''), serverAddress: hostname, serverPort: port });
+      const hosts = new Set([host, `${hostname}:${port}`]);
+      if (port === defaultPort) {
+        origins.add(`${u.protocol}//${hostname}`);
+        hosts.add(hostname);
+      }
+      bases.push({ origins, hosts, pathPrefix: u.pathname.replace(/\/+$/, ''), serverAddress: hostname, serverPort: port });
     } catch {
       onInvalid?.(raw);
     }
@@ -54,6 +60,16 @@ export function matchOrigin(bases: readonly GraphBase[], origin: string): GraphB
   const key = origin.toLowerCase();
   for (const base of bases) if (base.origins.has(key)) return base;
   return undefined;
+}
+
+/**
+ * Whether a `Host` value (any case) is a Graph base's host, whatever the scheme: the cheap first test
+ * for clients that give a host and not an origin (node:http), before building the origin.
+ */
+export function isGraphHost(bases: readonly GraphBase[], host: string): boolean {
+  const key = host.toLowerCase();
+  for (const base of bases) if (base.hosts.has(key)) return true;
+  return false;
 }
 
 const VERSION = /^v\d+(?:\.\d+)?$/;

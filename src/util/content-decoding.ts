@@ -31,10 +31,10 @@ export function decodeBody(bytes: Buffer, contentEncoding: string | undefined, m
 }
 
 /**
- * The output buffer zlib allocates per call: its 16 KiB default cost 3× the decompression of a typical
- * Graph response (~100 bytes compressed) — a fresh external allocation each time, which also brings
- * the next GC forward. Sized from the input instead (JSON rarely inflates more than ~8×); bigger
- * output just takes more chunks. Never above the default.
+ * The output buffer zlib allocates per call: with its 16 KiB default, inflating a typical Graph
+ * response (~110 bytes of gzip) took 10 µs instead of 4 (a fresh external allocation each time,
+ * which also brings the next GC forward). Sized from the input instead (JSON rarely inflates more
+ * than ~8×); bigger output just takes more chunks. Never above the default.
  */
 function chunkSizeFor(bytes: Buffer): number {
   return Math.min(zlib.constants.Z_DEFAULT_CHUNK, Math.max(512, 2 ** Math.ceil(Math.log2(bytes.length * 8))));

@@ -30,25 +30,46 @@ export const exchangeTimeouts = { headersWaitMs: 120_000, bodyWaitMs: 10_000 };
  * every header undici hands over as Buffers cost more than the rest of the exchange's bookkeeping.
  */
 export const RESPONSE_HEADERS_READ: ReadonlySet<string> = new Set(['content-encoding', 'x-fb-request-id', 'x-fb-trace-id', 'facebook-api-version']);
-const READ_NAME_LENGTHS: ReadonlySet<number> = new Set([...RESPONSE_HEADERS_READ].map((name) => name.length));
+/** The names above by length, to test a raw name before decoding it. */
+const READ_NAMES_BY_LENGTH = new Map<number, string[]>();
+for (const name of RESPONSE_HEADERS_READ) READ_NAMES_BY_LENGTH.set(name.length, [...(READ_NAMES_BY_LENGTH.get(name.length) ?? []), name]);
 
 /**
  * Response headers as `name: value` strings (lower-case names, repeated names comma-joined) from
- * `[name, value, …]` — Buffers (undici 6+) or strings (5.x, node:http's rawHeaders) — all of them or
- * only `RESPONSE_HEADERS_READ` (names of another length are skipped before any decoding).
+ * `[name, value, …]` — Buffers (undici 6+) or strings (5.x) — all of them, or only
+ * `RESPONSE_HEADERS_READ`: then names are compared as bytes, and only their values decoded.
  */
 export function responseHeaderRecord(raw: unknown, all: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(raw)) return out;
   for (let i = 0; i + 1 < raw.length && i < 400; i += 2) {
-    const rawName: unknown = raw[i];
-    if (!all && !READ_NAME_LENGTHS.has((rawName as { length?: number } | null)?.length as number)) continue;
-    const name = String(rawName).toLowerCase();
-    if (!all && !RESPONSE_HEADERS_READ.has(name)) continue;
+    const name = all ? String(raw[i]).toLowerCase() : readName(raw[i]);
+    if (name === undefined) continue;
     const value = String(raw[i + 1]);
     out[name] = name in out ? `${out[name]}, ${value}` : value;
   }
   return out;
+}
+
+/** The `RESPONSE_HEADERS_READ` name a raw header name is (any case), if it is one. */
+function readName(raw: unknown): string | undefined {
+  const candidates = READ_NAMES_BY_LENGTH.get((raw as { length?: unknown } | null)?.length as number);
+  if (candidates === undefined) return undefined;
+  if (typeof raw === 'string') {
+    const name = raw.toLowerCase();
+    return candidates.includes(name) ? name : undefined;
+  }
+  if (!(raw instanceof Uint8Array)) return undefined;
+  return candidates.find((name) => sameAsciiName(raw, name));
+}
+
+/** Bytes equal to a lower-case ASCII name, letters in either case. */
+function sameAsciiName(bytes: Uint8Array, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const b = bytes[i];
+    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 export interface ExchangeInit {

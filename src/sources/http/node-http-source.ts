@@ -14,13 +14,15 @@ import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { ChannelSubscriptions } from './channels';
 import { isAbortError, RESPONSE_HEADERS_READ } from './graph-exchange';
 import type { GraphExchange } from './graph-exchange';
+import { isGraphHost } from '../../graph/graph-endpoints';
 import { openExchange } from './open-exchange';
 import { nodeHeaderRecord } from './propagated-parent';
 import type { HttpSourceOptions } from './source-options';
 
 type Writer = (this: http.ClientRequest, ...args: unknown[]) => unknown;
 
-const enabledSources = new Set<NodeHttpSource>();
+/** Enabled sources (an array: the taps below run on every request of every host, so no iterator). */
+const enabledSources: NodeHttpSource[] = [];
 const kWrapped = Symbol.for('opentelemetry-instrumentation-whatsapp-calling.client-request-wrapped');
 
 function installPrototypeTaps(): void {
@@ -29,14 +31,15 @@ function installPrototypeTaps(): void {
   proto[kWrapped] = true;
   for (const method of ['write', 'end', 'destroy'] as const) {
     const original = proto[method] as Writer;
-    proto[method] = function (this: http.ClientRequest, ...args: unknown[]) {
-      if (enabledSources.size) {
-        for (const source of enabledSources) {
-          if (method === 'destroy') source.onDestroy(this, args[0]);
-          else args = source.onOutgoing(this, args);
-        }
+    proto[method] = function (this: http.ClientRequest) {
+      // The app's own `arguments`, passed on as they came unless trace-context injection rewrote them.
+      // eslint-disable-next-line prefer-rest-params
+      let args: ArrayLike<unknown> = arguments;
+      for (let i = 0; i < enabledSources.length; i++) {
+        if (method === 'destroy') enabledSources[i].onDestroy(this, args[0]);
+        else args = enabledSources[i].onOutgoing(this, args);
       }
-      return original.apply(this, args);
+      return original.apply(this, args as unknown[]);
     };
   }
 }
@@ -45,20 +48,24 @@ function installPrototypeTaps(): void {
  * Rewrites a first chunk that is a whole JSON connect/accept body, when the headers can still follow
  * (not sent yet, so a Content-Length can be corrected). Anything else is left exactly as it was.
  */
-function withTraceContext(request: http.ClientRequest, args: unknown[]): unknown[] {
-  const [chunk, encoding] = args;
+function withTraceContext(request: http.ClientRequest, args: ArrayLike<unknown>): ArrayLike<unknown> {
+  const [chunk, encoding] = [args[0], args[1]];
   if (request.headersSent || (typeof chunk !== 'string' && !Buffer.isBuffer(chunk))) return args;
   const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
   const injected = bodyWithTraceContext(text);
   if (injected === undefined) return args;
   if (request.getHeader('content-length') !== undefined) request.setHeader('content-length', Buffer.byteLength(injected));
   const replaced = typeof chunk === 'string' ? injected : Buffer.from(injected);
-  return [replaced, ...(typeof encoding === 'string' ? [encoding] : []), ...args.slice(typeof encoding === 'string' ? 2 : 1)];
+  const rest = Array.prototype.slice.call(args, typeof encoding === 'string' ? 2 : 1);
+  return [replaced, ...(typeof encoding === 'string' ? [encoding] : []), ...rest];
 }
 
 export class NodeHttpSource {
-  /** `null`: seen and not a Graph Calling request, so later writes skip the match. */
-  private readonly exchanges = new WeakMap<http.ClientRequest, GraphExchange | null>();
+  /**
+   * Graph Calling requests only: an entry per request of every host cost ~0.2 µs (a WeakMap insert and
+   * its GC), more than deciding again at each write — a `Host` lookup.
+   */
+  private readonly exchanges = new WeakMap<http.ClientRequest, GraphExchange>();
   private readonly subscriptions: ChannelSubscriptions;
 
   constructor(private readonly options: HttpSourceOptions) {
@@ -67,7 +74,7 @@ export class NodeHttpSource {
 
   enable(): void {
     installPrototypeTaps();
-    enabledSources.add(this);
+    if (!enabledSources.includes(this)) enabledSources.push(this);
     this.subscriptions.subscribe({
       'http.client.response.finish': (m: { request: http.ClientRequest; response: http.IncomingMessage }) =>
         this.onResponse(m.request, m.response),
@@ -75,7 +82,8 @@ export class NodeHttpSource {
   }
 
   disable(): void {
-    enabledSources.delete(this);
+    const at = enabledSources.indexOf(this);
+    if (at !== -1) enabledSources.splice(at, 1);
     this.subscriptions.unsubscribe();
   }
 
@@ -83,12 +91,13 @@ export class NodeHttpSource {
    * Called from the prototype wrapper for each write()/end(); never throws. Returns the arguments to
    * write: the app's own, unless trace-context injection (opt-in) rewrote the first chunk.
    */
-  onOutgoing(request: http.ClientRequest, args: unknown[]): unknown[] {
+  onOutgoing(request: http.ClientRequest, args: ArrayLike<unknown>): ArrayLike<unknown> {
     try {
       let exchange = this.exchanges.get(request);
       const first = exchange === undefined;
       if (first) {
         exchange = this.start(request);
+        if (!exchange) return args; // not the Graph API: nothing kept, the next write decides again (a host lookup)
         this.exchanges.set(request, exchange);
       }
       if (exchange && typeof args[0] !== 'function' && args[0] !== undefined) {
@@ -110,12 +119,13 @@ export class NodeHttpSource {
     if (exchange && !exchange.responded && (error === undefined || isAbortError(error))) exchange.cancelledByApp = true;
   }
 
-  private start(request: http.ClientRequest): GraphExchange | null {
-    const host = request.getHeader('host') ?? request.host;
-    const exchange = openExchange(this.options, `${request.protocol}//${String(host)}`, request.method, request.path, 'node:http', () =>
+  private start(request: http.ClientRequest): GraphExchange | undefined {
+    const host = String(request.getHeader('host') ?? request.host);
+    if (!isGraphHost(this.options.bases(), host)) return undefined;
+    const exchange = openExchange(this.options, `${request.protocol}//${host}`, request.method, request.path, 'node:http', () =>
       nodeHeaderRecord(request.getHeaders()),
     );
-    if (!exchange) return null;
+    if (!exchange) return undefined;
     // errorMonitor observes 'error' without counting as a handler, so unhandled errors stay unhandled.
     request.on(errorMonitor, (err: unknown) => exchange.fail(err, exchange.cancelledByApp || isAbortError(err)));
     request.once('close', () => {
