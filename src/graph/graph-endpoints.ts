@@ -97,7 +97,8 @@ export function matchEndpoint(base: GraphBase, method: string, path: string): Gr
     cache.set(key, endpoint);
   }
   if (!endpoint) return undefined;
-  return q === -1 ? endpoint : { ...endpoint, query: path.slice(q + 1) };
+  if (q === -1) return endpoint;
+  return { edge: endpoint.edge, phoneNumberId: endpoint.phoneNumberId, pathVersion: endpoint.pathVersion, query: path.slice(q + 1) };
 }
 
 function parseEndpoint(base: GraphBase, method: string, pathOnly: string): GraphEndpoint | undefined {
