@@ -6,6 +6,8 @@
  * offsets), then values holding non-ASCII bytes are re-read as UTF-8 (display names). The body is
  * exactly Content-Length bytes; without Content-Length (a UDP datagram) it is the rest of the input.
  * A body cut short by the end of the input is kept as far as it goes (the headers still matter).
+ * The body is a view of the input, not a copy (a copy cost as much as a sixth of the parse): pass
+ * bytes the message may keep — the stream framers and the HEP decoder hand out copies already.
  */
 import { isAscii } from 'node:buffer';
 import type { SipHeader, SipMessage } from './sip-message';
@@ -16,7 +18,7 @@ import { parseStartLine } from './start-line';
 export const MAX_HEADER_BYTES = 64 * 1024;
 export const MAX_HEADERS = 256;
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
+const FIRST_SCAN = 4096;
 const EMPTY = Buffer.alloc(0);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const NON_ASCII = /[\x80-\xff]/;
@@ -41,11 +43,20 @@ function parse(input: Buffer): SipMessage | undefined {
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start === buf.length) return undefined;
 
-  const crlf = buf.indexOf(CRLFCRLF, start);
-  let headEnd = crlf === -1 ? buf.length : crlf;
-  let bodyStart = crlf === -1 ? buf.length : crlf + 4;
+  // The blank line is looked for in the text (a string search costs a fraction of a Buffer search):
+  // the first few KiB, which hold the whole head of nearly every message, else up to the limit.
+  let scanned = buf.toString('latin1', start, Math.min(buf.length, start + FIRST_SCAN));
+  let crlf = scanned.indexOf('\r\n\r\n');
+  if (crlf === -1 && start + FIRST_SCAN < buf.length) {
+    scanned = buf.toString('latin1', start, Math.min(buf.length, start + MAX_HEADER_BYTES + 4));
+    crlf = scanned.indexOf('\r\n\r\n');
+  }
+  // Not found within the limit: the head runs to the end of the input or past the limit (refused
+  // below, unless a bare-LF blank line ends it sooner).
+  let headEnd = crlf === -1 ? buf.length : start + crlf;
+  let bodyStart = crlf === -1 ? buf.length : start + crlf + 4;
   // One past the limit, so that an oversized block is seen as such.
-  let text = buf.toString('latin1', start, Math.min(headEnd, start + MAX_HEADER_BYTES + 1));
+  let text = scanned.slice(0, crlf === -1 ? MAX_HEADER_BYTES + 1 : crlf);
   const lf = text.indexOf('\n\n'); // a bare-LF message ends its head at the first blank line
   if (lf !== -1) {
     text = text.slice(0, lf);
@@ -73,7 +84,7 @@ function parse(input: Buffer): SipMessage | undefined {
     bodyEnd = Math.min(buf.length, bodyStart + Number(h.value));
     break;
   }
-  const body = bodyEnd > bodyStart ? Buffer.from(buf.subarray(bodyStart, bodyEnd)) : EMPTY;
+  const body = bodyEnd > bodyStart ? buf.subarray(bodyStart, bodyEnd) : EMPTY;
   return startLine.kind === 'request'
     ? { kind: 'request', method: startLine.method, requestUri: startLine.requestUri, headers, body }
     : { kind: 'response', status: startLine.status, reason: startLine.reason, headers, body };
@@ -96,11 +107,35 @@ function parseHeaders(lines: string[]): SipHeader[] | undefined {
     }
     const colon = line.indexOf(':');
     if (colon <= 0 || headers.length >= MAX_HEADERS) return undefined;
-    const name = headerName(line.slice(0, colon));
+    const name = commonName(line, colon) ?? headerName(line.slice(0, colon));
     if (name === undefined) return undefined;
     headers.push({ name, value: sliceLws(line, colon + 1, line.length) });
   }
   return headers;
+}
+
+/** Header names most messages carry, by length: matched in place, before any slice or lookup. */
+const COMMON_BY_LENGTH: string[][] = [];
+for (const name of [
+  'via', 'max-forwards', 'from', 'to', 'call-id', 'cseq', 'contact', 'content-type', 'content-length', 'user-agent', 'server',
+  'allow', 'supported', 'require', 'record-route', 'route', 'expires', 'session-expires', 'min-se', 'reason', 'accept',
+  'allow-events', 'p-asserted-identity', 'privacy', 'content-disposition', 'warning', 'www-authenticate', 'authorization',
+]) (COMMON_BY_LENGTH[name.length] ??= []).push(name);
+
+/** The canonical name when `line` starts with a common one (any case) right before its colon. */
+function commonName(line: string, colon: number): string | undefined {
+  const candidates = COMMON_BY_LENGTH[colon];
+  if (candidates === undefined) return undefined;
+  next: for (const name of candidates) {
+    for (let i = 0; i < colon; i++) {
+      const want = name.charCodeAt(i);
+      const got = line.charCodeAt(i);
+      // Letters in either case; '-' and digits exactly.
+      if (got !== want && !(want >= 0x61 && want <= 0x7a && got === want - 0x20)) continue next;
+    }
+    return name;
+  }
+  return undefined;
 }
 
 /** Canonical name of a raw header name, undefined if it is not a token. Memoised (bounded). */
