@@ -40,7 +40,7 @@ function joined(list: CodeRemedy[]): string {
   const byRemedy = new Map<string, string[]>();
   for (const r of list) byRemedy.set(r.remedy, [...(byRemedy.get(r.remedy) ?? []), r.title]);
   const phrases = [...byRemedy.entries()].map(([remedy, titles]) => phrase({ title: titles.join(' / '), remedy }));
-  return phrases.length === 1 ? phrases[0]! : phrases.map((p, i) => `(${i + 1}) ${p}`).join(' ');
+  return phrases.length === 1 ? phrases[0] : phrases.map((p, i) => `(${i + 1}) ${p}`).join(' ');
 }
 
 /**

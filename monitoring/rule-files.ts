@@ -94,7 +94,7 @@ export function testsFile(variant: Variant): string {
   // The case titles as comments, so a failing promtool case can be found in the file.
   const tests = doc.get('tests') as { items: { commentBefore?: string }[] };
   ALERTS.flatMap((a) => a.cases.map((c) => `${a.name} ${c.title}`)).forEach((title, i) => {
-    tests.items[i]!.commentBefore = ` ${title}`;
+    tests.items[i].commentBefore = ` ${title}`;
   });
   doc.commentBefore = header(variant, `promtool test rules ${testsFileName(variant)}: every alert fires on the right input and stays silent on the rest.`);
   return doc.toString({ lineWidth: 0 });

@@ -29,7 +29,7 @@ export function text(strings: TemplateStringsArray, ...parts: Part[]): Text {
   const all: Text[] = [];
   strings.forEach((s, i) => {
     all.push(literal(s));
-    if (i < parts.length) all.push(asText(parts[i]!));
+    if (i < parts.length) all.push(asText(parts[i]));
   });
   return concat(...all);
 }

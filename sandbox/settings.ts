@@ -21,6 +21,8 @@ const ENUMS: Record<string, string[]> = {
   srtp_key_exchange_protocol: ['DTLS', 'SDES'],
 };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** An enum field's value is one of its allowed strings (anything else, a non-string too, is error 100). */
+const isOneOf = (allowed: readonly string[], v: unknown): v is string => typeof v === 'string' && allowed.includes(v);
 
 function defaults(): Calling {
   return {
@@ -56,13 +58,13 @@ export class SettingsStore {
     const patch = body?.calling;
     if (!isObject(patch)) return 'Param calling is required and must be an object.';
     for (const [field, allowed] of Object.entries(ENUMS)) {
-      if (patch[field] !== undefined && !allowed.includes(String(patch[field]))) return `Param calling.${field} must be one of {${allowed.join(', ')}}.`;
+      if (patch[field] !== undefined && !isOneOf(allowed, patch[field])) return `Param calling.${field} must be one of {${allowed.join(', ')}}.`;
     }
     if (patch.call_hours !== undefined && !isObject(patch.call_hours)) return 'Param calling.call_hours must be an object.';
     const sipPatch = patch.sip;
     if (sipPatch !== undefined) {
       if (!isObject(sipPatch)) return 'Param calling.sip must be an object.';
-      if (sipPatch.status !== undefined && !ENUMS.status.includes(String(sipPatch.status))) return 'Param calling.sip.status must be one of {ENABLED, DISABLED}.';
+      if (sipPatch.status !== undefined && !isOneOf(ENUMS.status, sipPatch.status)) return 'Param calling.sip.status must be one of {ENABLED, DISABLED}.';
       if (sipPatch.servers !== undefined && !Array.isArray(sipPatch.servers)) return 'Param calling.sip.servers must be an array.';
     }
     const current = this.of(phoneNumberId);
@@ -72,7 +74,8 @@ export class SettingsStore {
       const servers = Array.isArray(sipPatch.servers)
         ? (sipPatch.servers as SipServer[]).map((s) => ({ app_id: APP_ID, ...s, port: s.port ?? 5061 }))
         : sip.servers;
-      const status = String(sipPatch.status ?? sip.status);
+      // Checked above: an absent status keeps the current one.
+      const status = isOneOf(ENUMS.status, sipPatch.status) ? sipPatch.status : sip.status;
       if (status === 'ENABLED' && servers.length === 0) return 'At least one SIP server is required when SIP is enabled.';
       next.sip = { ...sip, ...sipPatch, status, servers };
     }

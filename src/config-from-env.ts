@@ -1,4 +1,4 @@
-import type { ConsumerNumberMode, WhatsAppCallingInstrumentationConfig } from './types';
+import type { WhatsAppCallingInstrumentationConfig } from './types';
 
 /**
  * Configuration for the `register` entry, from environment variables (the only way to configure
@@ -20,7 +20,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WhatsAppCal
   const urls = list(env.OTEL_WHATSAPP_GRAPH_API_BASE_URLS);
   if (urls.length) config.graphApiBaseUrls = urls;
   const mode = env.OTEL_WHATSAPP_CONSUMER_NUMBERS?.trim().toLowerCase();
-  if (mode === 'omit' || mode === 'hash' || mode === 'raw') config.consumerNumbers = mode as ConsumerNumberMode;
+  if (mode === 'omit' || mode === 'hash' || mode === 'raw') config.consumerNumbers = mode;
   if (env.OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY) config.consumerNumberHashKey = env.OTEL_WHATSAPP_CONSUMER_NUMBER_HASH_KEY;
   const max = Number(env.OTEL_WHATSAPP_MAX_BODY_BYTES);
   if (Number.isInteger(max) && max > 0) config.maxBodyBytes = max;

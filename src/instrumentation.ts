@@ -13,6 +13,7 @@ import { NodeHttpSource } from './sources/http/node-http-source';
 import type { HttpSourceOptions } from './sources/http/source-options';
 import { UndiciSource } from './sources/http/undici-source';
 import { patchDrachtioAgent, patchSipPackage, unpatchDrachtioAgent, unpatchSipPackage } from './sources/sip/library-taps';
+import type { AgentClass, SipModule } from './sources/sip/library-taps';
 import { SipSources } from './sources/sip/sip-sources';
 import { createCallStoreFromConfig } from './store/create-from-config';
 import { OperationMetrics } from './telemetry/operation-metrics';
@@ -50,9 +51,9 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   protected override init(): InstrumentationNodeModuleDefinition[] {
     const deps = () => this.sipSources.libraryDeps;
     return [
-      new InstrumentationNodeModuleDefinition('sip', ['>=0.0.6 <1'], (mod) => patchSipPackage(mod, deps()), (mod) => unpatchSipPackage(mod)),
+      new InstrumentationNodeModuleDefinition('sip', ['>=0.0.6 <1'], (mod: SipModule) => patchSipPackage(mod, deps()), (mod: SipModule) => unpatchSipPackage(mod)),
       new InstrumentationNodeModuleDefinition('drachtio-srf', ['>=4 <6'], undefined, undefined, [
-        new InstrumentationNodeModuleFile('drachtio-srf/lib/drachtio-agent.js', ['>=4 <6'], (Agent) => patchDrachtioAgent(Agent, deps()), (Agent) => unpatchDrachtioAgent(Agent)),
+        new InstrumentationNodeModuleFile('drachtio-srf/lib/drachtio-agent.js', ['>=4 <6'], (Agent: AgentClass) => patchDrachtioAgent(Agent, deps()), (Agent: AgentClass) => unpatchDrachtioAgent(Agent)),
       ]),
     ];
   }

@@ -66,5 +66,6 @@ export function exitIfPeersMissing(entry: string, names: readonly OptionalPeerNa
 
 /** Loads an optional peer (after {@link exitIfPeersMissing}); a broken install throws as usual. */
 export function loadPeer<K extends OptionalPeerName>(name: K): OptionalPeers[K] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peers are loaded lazily, only by the entry that needs them
   return require(name) as OptionalPeers[K];
 }

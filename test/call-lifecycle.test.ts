@@ -172,7 +172,7 @@ describe('media timeouts', () => {
     [138022, 'transmit', 300, 'mid_call'],
     [138023, 'no_media_signals', 21, 'call_start'],
   ])('terminate with %i (%s) after %i s counts a media timeout in phase %s, as an error and on the call span', async (code, kind, duration, phase) => {
-    const match = { 'whatsapp.media_timeout.kind': kind, 'whatsapp.media_timeout.phase': phase as string };
+    const match = { 'whatsapp.media_timeout.kind': kind, 'whatsapp.media_timeout.phase': phase };
     const before = sumOf(await harness.metric('whatsapp.calling.media_timeouts'), match);
     const errorsBefore = sumOf(await harness.metric('whatsapp.calling.errors'), { 'error.type': String(code), 'whatsapp.operation': 'webhook.terminate' });
     const wacid = `wacid.MT${code}`;

@@ -24,21 +24,27 @@ let server: http.Server;
 let base: string;
 const harness = createHarness({ maxBodyBytes: 1024 });
 
+/** Answers a case as its spec says: status, gzip or not, the body in `chunks` writes. */
+async function respond(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const parts: Buffer[] = [];
+  for await (const c of req) parts.push(c as Buffer);
+  const id = String(req.headers['x-case']);
+  received.set(id, Buffer.concat(parts));
+  const spec = specs.get(id)!;
+  const payload = spec.gzip ? zlib.gzipSync(spec.body) : spec.body;
+  res.writeHead(spec.status, { 'content-type': 'application/json', ...(spec.gzip ? { 'content-encoding': 'gzip' } : {}), 'x-fb-trace-id': 'T' });
+  const size = Math.ceil(payload.length / spec.chunks) || 1;
+  for (let i = 0; i < payload.length; i += size) {
+    res.write(payload.subarray(i, i + size));
+    await new Promise((r) => setImmediate(r));
+  }
+  res.end();
+}
+
 beforeAll(async () => {
-  server = http.createServer(async (req, res) => {
-    const parts: Buffer[] = [];
-    for await (const c of req) parts.push(c as Buffer);
-    const id = String(req.headers['x-case']);
-    received.set(id, Buffer.concat(parts));
-    const spec = specs.get(id)!;
-    const payload = spec.gzip ? zlib.gzipSync(spec.body) : spec.body;
-    res.writeHead(spec.status, { 'content-type': 'application/json', ...(spec.gzip ? { 'content-encoding': 'gzip' } : {}), 'x-fb-trace-id': 'T' });
-    const size = Math.ceil(payload.length / spec.chunks) || 1;
-    for (let i = 0; i < payload.length; i += size) {
-      res.write(payload.subarray(i, i + size));
-      await new Promise((r) => setImmediate(r));
-    }
-    res.end();
+  // A failure in respond stays an unhandled rejection, which fails the run.
+  server = http.createServer((req, res) => {
+    void respond(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

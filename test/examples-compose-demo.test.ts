@@ -55,6 +55,12 @@ interface DemoRun {
   metricsText: string;
 }
 
+/** A call span's call ID: the WhatsApp one, or the SIP Call-ID; '' when it has neither. */
+function callIdOf(s: Export['spans'][number]): string {
+  const id = s.attributes['whatsapp.call.id'] ?? s.attributes['sip.call_id'];
+  return typeof id === 'string' ? id : '';
+}
+
 /** Starts the demo as the compose file would, waits until it serves, scrapes it, then sends SIGTERM. */
 function runComposeDemo(file: string): Promise<DemoRun> {
   const service = readCompose(rel(file)).services.demo;
@@ -75,17 +81,20 @@ function runComposeDemo(file: string): Promise<DemoRun> {
     let scraping = false;
     const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.stderr.on('data', (c) => (stderr += c));
-    child.stdout.on('data', async (c) => {
+    const scrapeThenStop = async (url: string) => {
+      try {
+        metricsText = await (await fetch(url)).text();
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      child.kill('SIGTERM');
+    };
+    child.stdout.on('data', (c) => {
       stdout += c;
       const url = /Serving (http:\/\/127\.0\.0\.1:\d+\/metrics) until/.exec(stdout)?.[1];
       if (!url || scraping) return;
       scraping = true;
-      try {
-        metricsText = await (await fetch(url)).text();
-      } catch (err) {
-        reject(err);
-      }
-      child.kill('SIGTERM');
+      void scrapeThenStop(url);
     });
     child.on('exit', (code) => {
       clearTimeout(killer);
@@ -122,7 +131,7 @@ describe.each(FILES)('$file demo service, run with its command line and environm
     expect(new Set(traces.flatMap((e) => e.serviceNames))).toEqual(new Set([serviceName]));
     const callSpans = traces.flatMap((e) => e.spans).filter((s) => s.name === 'whatsapp call');
     expect(callSpans.length).toBeGreaterThan(0);
-    expect(callSpans.every((s) => String(s.attributes['whatsapp.call.id'] ?? s.attributes['sip.call_id'] ?? '').length > 0)).toBe(true);
+    expect(callSpans.every((s) => callIdOf(s).length > 0)).toBe(true);
     // The categories the READMEs use as examples occur in what the demo exports.
     const categories = new Set(traces.flatMap((e) => e.spans).map((s) => s.attributes['whatsapp.error.category']));
     for (const c of ['media_timeout', 'permission', 'concurrency_limit']) expect(categories, c).toContain(c);

@@ -107,7 +107,7 @@ describe('examples/grafana/README.md TraceQL', () => {
           const attribute = field.slice('span.'.length);
           // TraceQL types: strings quoted, the error code an int.
           expect(attribute === 'whatsapp.error.code' ? bare : quoted, clause).toBeDefined();
-          checkAttributeValue(attribute, quoted ?? bare!);
+          checkAttributeValue(attribute, quoted ?? bare);
         } else throw new Error(`unexpected field ${field}`);
       }
     }

@@ -103,6 +103,6 @@ describe.each(VARIANTS)('the %s dashboard', (variant) => {
 
 it('the two dashboards have different uids and the same panels', () => {
   const [js, otlp] = VARIANTS.map(load);
-  expect(js!.uid).not.toBe(otlp!.uid);
-  expect(otlp!.panels.map((p) => p.title)).toEqual(js!.panels.map((p) => p.title));
+  expect(js.uid).not.toBe(otlp.uid);
+  expect(otlp.panels.map((p) => p.title)).toEqual(js.panels.map((p) => p.title));
 });

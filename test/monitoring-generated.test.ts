@@ -86,7 +86,7 @@ describe('alert rules', () => {
   });
 
   it('link to a runbook section that exists', () => {
-    const headings = [...runbook.matchAll(/^## (\S+)$/gm)].map((m) => runbookAnchor(m[1]!));
+    const headings = [...runbook.matchAll(/^## (\S+)$/gm)].map((m) => runbookAnchor(m[1]));
     for (const a of alerts) expect(headings).toContain(a.annotations!.runbook_url.split('#')[1]);
   });
 

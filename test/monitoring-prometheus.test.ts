@@ -68,7 +68,7 @@ beforeAll(async () => {
   const port = await freePort();
   for (const v of VARIANTS) servers[v] = await prometheusFor(v, `127.0.0.1:${port}`);
   otlp = await startOtlpReceiver();
-  const { runDemo } = (await import(DEMO)) as { runDemo(o: object): Promise<Demo> };
+  const { runDemo } = (await import(DEMO)) as { runDemo: (o: object) => Promise<Demo> };
   const sink = new Writable({
     write: (chunk, _e, done) => {
       if (demoOutput.length < 200_000) demoOutput += String(chunk);

@@ -42,11 +42,11 @@ function mutated(alertName: string, changeExpr: (expr: string) => string): strin
   const src = path.join(root, rulesDir('js'));
   fs.copyFileSync(path.join(src, RECORDING_FILE), path.join(rules, RECORDING_FILE));
   const alerts = parse(fs.readFileSync(path.join(src, ALERTS_FILE), 'utf8')) as RuleFile;
-  const rule = alerts.groups[0]!.rules.find((r) => r.alert === alertName)!;
+  const rule = alerts.groups[0].rules.find((r) => r.alert === alertName)!;
   rule.expr = changeExpr(rule.expr);
   fs.writeFileSync(path.join(rules, ALERTS_FILE), stringify(alerts));
   const suite = parse(fs.readFileSync(path.join(root, testsPath('js')), 'utf8')) as TestFile;
-  suite.tests = suite.tests.filter((t) => t.alert_rule_test[0]!.alertname === alertName);
+  suite.tests = suite.tests.filter((t) => t.alert_rule_test[0].alertname === alertName);
   fs.writeFileSync(path.join(tests, testsFileName('js')), stringify(suite));
   return tests;
 }

@@ -134,12 +134,15 @@ const attr = (s: OtlpSpan, key: string): unknown => {
   return v ? Object.values(v)[0] : undefined;
 };
 
+/** A scalar attribute value as Jaeger shows it in a tag; undefined for anything else. */
+const tagText = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+
 /** Jaeger's tag search: every `key=value` pair equals a tag of the span (compared as text). */
 export function matchesJaegerTags(span: OtlpSpan, tags: string): boolean {
   return tags.split(' ').every((pair) => {
     const i = pair.indexOf('=');
-    const v = attr(span, pair.slice(0, i));
-    return v !== undefined && String(v) === pair.slice(i + 1);
+    const v = tagText(attr(span, pair.slice(0, i)));
+    return v !== undefined && v === pair.slice(i + 1);
   });
 }
 
@@ -147,7 +150,7 @@ export function matchesJaegerTags(span: OtlpSpan, tags: string): boolean {
 export function matchesTraceql(span: OtlpSpan, q: string): boolean {
   const inner = /^\{ (.+) \}$/.exec(q);
   if (!inner) throw new Error(`not a TraceQL span set: ${q}`);
-  return inner[1]!.split(' && ').every((cond) => {
+  return inner[1].split(' && ').every((cond) => {
     const m = /^(name|span\.[\w.]+) = (".*"|-?\d+|true|false)$/.exec(cond);
     if (!m) throw new Error(`unsupported TraceQL condition: ${cond}`);
     const [, field, literal] = m as unknown as [string, string, string];

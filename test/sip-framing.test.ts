@@ -112,7 +112,7 @@ const messageArb: fc.Arbitrary<SipMessage> = fc
   .map(({ start, headers, lengthAt, body }) => {
     const all = [...headers];
     all.splice(lengthAt % (headers.length + 1), 0, { name: 'content-length', value: String(body.length) });
-    return { ...start, headers: all, body } as SipMessage;
+    return { ...start, headers: all, body };
   });
 
 const randomBytes = fc.uint8Array({ maxLength: 3000 }).map((u) => Buffer.from(u));

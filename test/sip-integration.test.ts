@@ -29,7 +29,7 @@ beforeAll(async () => {
   hepOnly.enable();
   await hepOnly.sipSources.hepReady();
   sipp = await startSippUas('uas-answer-then-bye.xml');
-  kamailio = await startKamailio({ sippPort: sipp.port, hepPort: hepOnly.sipSources.hepReceiver!.addresses().udp });
+  kamailio = await startKamailio({ sippPort: sipp.port, hepPort: hepOnly.sipSources.hepReceiver.addresses().udp });
   harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${kamailio.tlsPort}`], callSettleMs: 0 });
   hepOnly.setConfig({ sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: [`127.0.0.1:${kamailio.tlsPort}`] } });
 });
@@ -43,6 +43,12 @@ beforeEach(() => {
   hepSpans.reset();
 });
 
+/** The order `essence` lists spans in: by name, then SIP Call-ID (a string; absent on some spans). */
+const sortKey = (s: { name: string; attributes: Record<string, unknown> }) => {
+  const callId = s.attributes['sip.call_id'];
+  return s.name + (typeof callId === 'string' ? callId : '');
+};
+
 /** What both sources must agree on (timestamps, transports and peer ports aside). */
 const essence = (spans: ReadableSpan[]) =>
   spans
@@ -55,7 +61,7 @@ const essence = (spans: ReadableSpan[]) =>
         ['sip.method', 'sip.call_id', 'sip.status_code', 'sip.reason', 'whatsapp.call.id', 'whatsapp.call.direction', 'whatsapp.call.status', 'whatsapp.call.duration', 'whatsapp.error.category', 'error.type', 'sip.auth.challenged'].map((k) => [k, s.attributes[k]]),
       ),
     }))
-    .sort((a, b) => (a.name + a.attributes['sip.call_id'] < b.name + b.attributes['sip.call_id'] ? -1 : 1));
+    .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
 
 const spans = (name: string) => harness.exporter.getFinishedSpans().filter((s) => s.name === name);
 

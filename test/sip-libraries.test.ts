@@ -21,7 +21,6 @@ beforeEach(() => harness.reset());
 
 describe('the sip package (sipp plays Meta over UDP)', () => {
   let sipp: Sipp;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let sip: any;
   const byes: unknown[] = [];
 

@@ -181,7 +181,7 @@ export function warningText(warning: unknown): string {
   if (typeof warning !== 'string') return '';
   try {
     const value = warning.slice(0, MAX_TEXT);
-    const quoted = [...value.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+    const quoted = [...value.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
     return quoted.length > 0 ? quoted.join(' ') : value;
   } catch {
     return '';

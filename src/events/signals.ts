@@ -48,4 +48,4 @@ export interface Signals {
   unattachedErrors?: UnattachedError[];
 }
 
-export const NO_SIGNALS: Signals = Object.freeze({ calls: [] }) as Signals;
+export const NO_SIGNALS: Signals = Object.freeze({ calls: [] });

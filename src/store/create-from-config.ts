@@ -39,6 +39,7 @@ export function createCallStoreFromConfig(config: RedisStoreConfig | undefined, 
     if (!config.url && !config.cluster?.length) return unavailable('the redis option needs url, cluster or client', diag);
     let ioredis: IoRedisModule;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer, loaded only when a Redis store is configured
       ioredis = require('ioredis') as IoRedisModule;
     } catch {
       return unavailable(IOREDIS_MISSING, diag);
@@ -82,6 +83,7 @@ const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), RECONN
  */
 function unrefConnector(): import('ioredis').RedisOptions['Connector'] {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal file of the optional ioredis peer, loaded only when a Redis store is configured
     const Standalone = (require('ioredis/built/connectors/StandaloneConnector') as { default: new (options: unknown) => { connect(cb: unknown): Promise<{ unref?(): void }> } }).default;
     return class UnrefConnector extends Standalone {
       override connect(cb: unknown) {

@@ -45,7 +45,7 @@ export function recordSipOperation(
   if (e.cancelled) attributes['sip.cancelled'] = true;
   if (failed) {
     attributes[A.ATTR_WA_ERROR_CODE] = e.finalStatus!;
-    attributes[A.ATTR_WA_ERROR_CATEGORY] = c!.category ?? 'unknown';
+    attributes[A.ATTR_WA_ERROR_CATEGORY] = c.category ?? 'unknown';
     attributes[A.ATTR_ERROR_TYPE] = String(e.finalStatus);
   } else if (e.expired) {
     attributes[A.ATTR_ERROR_TYPE] = 'timeout';
@@ -61,8 +61,8 @@ export function recordSipOperation(
     e.parentContext,
   );
   if (failed) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: e.reason ?? c!.title });
-    if (c!.remedy) span.addEvent(A.EVENT_WA_ERROR_REMEDY, { [A.ATTR_WA_ERROR_REMEDY]: c!.remedy, [A.ATTR_WA_ERROR_TITLE]: c!.title, [A.ATTR_WA_ERROR_CATEGORY]: c!.category ?? 'unknown' }, e.endTime);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: e.reason ?? c.title });
+    if (c.remedy) span.addEvent(A.EVENT_WA_ERROR_REMEDY, { [A.ATTR_WA_ERROR_REMEDY]: c.remedy, [A.ATTR_WA_ERROR_TITLE]: c.title, [A.ATTR_WA_ERROR_CATEGORY]: c.category ?? 'unknown' }, e.endTime);
   } else if (e.expired) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'no final response' });
   }
@@ -73,7 +73,7 @@ export function recordSipOperation(
     phoneNumberId: e.businessNumber,
     durationS: (e.endTime - e.startTime) / 1000,
     errorType: failed ? String(e.finalStatus) : e.expired ? 'timeout' : undefined,
-    errorCategory: failed ? c!.category : e.expired ? 'unknown' : undefined,
+    errorCategory: failed ? c.category : e.expired ? 'unknown' : undefined,
     sipStatusCode: e.finalStatus,
   });
   return span;

@@ -126,7 +126,7 @@ export function foldCall(callId: string, signals: readonly StoredSignal[], expir
     signalCount: sorted.length,
   };
   if (error) {
-    record.error = { ...error, category: error.category ?? classifyGraphError({ code: error.code }).category, source: errorSignal!.source };
+    record.error = { ...error, category: error.category ?? classifyGraphError({ code: error.code }).category, source: errorSignal.source };
     const kind = error.mediaTimeoutKind ?? (error.sip ? undefined : MEDIA_TIMEOUT_KINDS[error.code]);
     if (kind) {
       const sinceAnswer = record.durationS ?? (answeredAt !== undefined && endTime !== undefined ? (endTime - answeredAt) / 1000 : 0);

@@ -145,7 +145,7 @@ export class InMemoryCallStore implements CallStore {
   private pair(phoneNumberId: string, pairKey: string): PairWindow {
     this.phones.add(phoneNumberId);
     let byPair = this.pairs.get(phoneNumberId);
-    if (!byPair) this.pairs.set(phoneNumberId, (byPair = new Map()));
+    if (!byPair) this.pairs.set(phoneNumberId, (byPair = new Map<string, PairWindow>()));
     let w = byPair.get(pairKey);
     if (!w) byPair.set(pairKey, (w = { calls: new TimeWindow() }));
     return w;

@@ -84,7 +84,7 @@ export function describeCallStoreContract(name: string, factory: () => Promise<S
       const takes = await Promise.all([1, 2, 3].map(() => Promise.resolve(t.store.takeCall(id, 300))));
       const winners = takes.filter((s) => s !== undefined);
       expect(winners).toHaveLength(1);
-      expect(winners[0]!.map((s) => s.type)).toEqual(['connect']);
+      expect(winners[0].map((s) => s.type)).toEqual(['connect']);
       expect((await record(id, signal('status'))).outcome).toBe('finished');
       expect(await eventually(async () => (await record(id, signal('status'))).outcome === 'added')).toBe(true);
       expect(await t.store.takeCall(newCall(), 300)).toBeUndefined();

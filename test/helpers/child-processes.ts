@@ -149,15 +149,15 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
 export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 25): Promise<T> {
   const until = Date.now() + timeoutMs;
-  let last: unknown;
+  let last: string | undefined;
   for (;;) {
     try {
       const v = await probe();
       if (v) return v;
     } catch (e) {
-      last = e;
+      last = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }
-    if (Date.now() >= until) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() >= until) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
     await sleep(everyMs);
   }
 }

@@ -63,7 +63,7 @@ export interface GraphResult {
   /** The Graph API's HTTP status. */
   status: number;
   /** Its JSON body. */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export interface GraphOptions {
@@ -159,7 +159,7 @@ function childEnv(env: InstanceEnv, name: string): NodeJS.ProcessEnv {
     INSTRUMENTATION_MODULE: process.env.INSTRUMENTATION_MODULE,
     ...env.env,
   };
-  return Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  return Object.fromEntries<string | undefined>(Object.entries(vars).filter(([, v]) => v !== undefined));
 }
 
 async function call<T>(proc: TrackedChild, url: string, init?: RequestInit): Promise<T> {
@@ -167,7 +167,7 @@ async function call<T>(proc: TrackedChild, url: string, init?: RequestInit): Pro
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   } catch (e) {
-    throw new Error(`${init?.method ?? 'GET'} ${url} failed (${String(e)}):\n${proc.output()}`);
+    throw new Error(`${init?.method ?? 'GET'} ${url} failed (${String(e)}):\n${proc.output()}`, { cause: e });
   }
   const text = await res.text();
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url} → ${res.status}: ${text}\n${proc.output()}`);
@@ -209,7 +209,7 @@ export async function startInstances(n: number, env: InstanceEnv): Promise<Insta
     await Promise.all(
       procs.map(async (p, i) => {
         if (!p.running()) return;
-        if (started[i]) await fetch(`${started[i]!.url}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+        if (started[i]) await fetch(`${started[i].url}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(() => undefined);
         await Promise.race([p.exited, new Promise((r) => setTimeout(r, 3000))]);
         await p.stop(2000);
       }),

@@ -25,8 +25,8 @@ export interface Exit {
 
 export interface Peer {
   child: ChildProcess;
-  /** stdout + stderr interleaved, the last 64 KiB. */
-  output(): string;
+  /** stdout + stderr interleaved, the last 64 KiB (a closure: it may be passed on unbound). */
+  output(this: void): string;
   /** Resolves once the started process has exited (code -1 when killed by a signal). */
   exited: Promise<Exit>;
   stop(): Promise<void>;
@@ -224,7 +224,7 @@ export function groupPids(pgid: number): number[] {
 export function boundSockets(pgid: number): { proto: string; address: string }[] {
   const inodes = new Set<string>();
   for (const pid of groupPids(pgid)) {
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = fs.readdirSync(`/proc/${pid}/fd`);
     } catch {
@@ -241,7 +241,7 @@ export function boundSockets(pgid: number): { proto: string; address: string }[]
   }
   const out: { proto: string; address: string }[] = [];
   for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
-    let table = '';
+    let table: string;
     try {
       table = fs.readFileSync(`/proc/net/${proto}`, 'utf8');
     } catch {

@@ -25,7 +25,8 @@ export interface LibraryTapDeps {
 const kPatched = Symbol.for('opentelemetry-instrumentation-whatsapp-calling.patched');
 
 type SipTarget = { protocol?: string; address?: string; port?: number };
-type SipModule = { create: (options: Record<string, unknown>, cb: unknown) => unknown; stringify: (m: unknown) => string; [kPatched]?: unknown };
+/** The `sip` package's exports, as far as the tap uses them. */
+export type SipModule = { create: (options: Record<string, unknown>, cb: unknown) => unknown; stringify: (m: unknown) => string; [kPatched]?: unknown };
 
 function transportOf(protocol: string | undefined): 'tls' | 'tcp' | 'udp' {
   const p = (protocol ?? '').toLowerCase();
@@ -85,7 +86,8 @@ export function unpatchSipPackage(mod: SipModule): void {
   }
 }
 
-type AgentClass = { prototype: { _onMsg?: (socket: unknown, msg: string) => unknown } & Record<symbol, unknown> };
+/** drachtio-srf's `DrachtioAgent` class, as far as the tap uses it. */
+export type AgentClass = { prototype: { _onMsg?: (socket: unknown, msg: string) => unknown } & Record<symbol, unknown> };
 
 /** Wraps `_onMsg` of drachtio-srf's DrachtioAgent; observes before the agent handles the frame. */
 export function patchDrachtioAgent(Agent: AgentClass, deps: LibraryTapDeps): AgentClass {

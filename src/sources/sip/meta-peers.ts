@@ -61,7 +61,7 @@ export class MetaPeers {
       refreshMs: o.refreshMs,
       normalize: normalizeIp,
       onChange: () => this.rebuildResolved(),
-      onFailure: (name, err) => o.debug(`could not resolve sipPeers host ${name} (${(err as { code?: string })?.code ?? err}); keeping the addresses known so far`),
+      onFailure: (name, err) => o.debug(`could not resolve sipPeers host ${name} (${failureText(err)}); keeping the addresses known so far`),
     });
   }
 
@@ -233,4 +233,10 @@ export class MetaPeers {
 
 function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]));
+}
+
+/** A resolver failure for the debug line: its code (ETIMEOUT, ENOTFOUND…), or else the error as text. */
+function failureText(err: unknown): string {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : String(err);
 }

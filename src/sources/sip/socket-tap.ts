@@ -67,6 +67,7 @@ function install(): void {
  */
 function builtinModule(name: string): Record<string, unknown> {
   const get = (process as unknown as { getBuiltinModule?: (n: string) => unknown }).getBuiltinModule;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the real mutable module object (an import would give a frozen namespace)
   return (get ? get(name) : require(name)) as Record<string, unknown>;
 }
 
@@ -158,12 +159,12 @@ export class SipSocketTap {
     socket.write = function (this: net.Socket, ...args: unknown[]) {
       guard(() => emit(out, args[0], true));
       return (write as (...a: unknown[]) => boolean).apply(this, args);
-    } as typeof socket.write;
+    };
     const end = socket.end;
     socket.end = function (this: net.Socket, ...args: unknown[]) {
       if (typeof args[0] !== 'function') guard(() => emit(out, args[0], true));
       return (end as (...a: unknown[]) => net.Socket).apply(this, args);
-    } as typeof socket.end;
+    };
     const push = socket.push;
     socket.push = function (this: net.Socket, chunk: unknown, encoding?: BufferEncoding) {
       guard(() => emit(inbound, chunk, false));

@@ -44,7 +44,10 @@ const sortedKeys = (o: Record<string, unknown>) => JSON.parse(canonical(o)) as R
 const byCanonical = <T>(items: T[]) => items.sort((a, b) => canonical(a).localeCompare(canonical(b)));
 
 /** `whatsapp calls.connect 401`: an operation span by name and HTTP status (unique in the traffic). */
-const operationLabel = (s: SpanOut) => `${s.name} ${s.attributes['http.response.status_code'] ?? ''}`.trim();
+const operationLabel = (s: SpanOut) => {
+  const status = s.attributes['http.response.status_code'];
+  return typeof status === 'number' || typeof status === 'string' ? `${s.name} ${status}` : s.name;
+};
 
 export const ourSpans = (out: TrafficSpans): SpanOut[] => out.spans.filter((s) => s.scope === OUR_SCOPE);
 export const appSpan = (out: TrafficSpans): SpanOut | undefined => out.spans.find((s) => s.name === 'app' && s.scope === 'compat-app');

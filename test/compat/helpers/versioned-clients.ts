@@ -30,7 +30,6 @@ export interface VersionedClient {
   send(o: SendOptions): Promise<number>;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const load = (pkg: string): any => requireHere(pkg);
 const importEsm = (pkg: string): Promise<any> => import(pkg);
 

@@ -43,13 +43,18 @@ function withBody(status: number, contentType: string | null | undefined, conten
   return view;
 }
 
+/** An error code as text: Node's and the clients' codes are strings, a few libraries' numbers. */
+const codeText = (code: unknown): string | undefined => (typeof code === 'string' || typeof code === 'number' ? String(code) : undefined);
+
 function errorView(err: unknown): AppView {
   const e = err as { name?: string; code?: unknown; message?: string; cause?: { code?: unknown } };
+  const code = codeText(e?.code);
+  const causeCode = codeText(e?.cause?.code);
   return {
     error: {
       name: String(e?.name ?? typeof err),
-      ...(e?.code !== undefined ? { code: String(e.code) } : {}),
-      ...(e?.cause?.code !== undefined ? { causeCode: String(e.cause.code) } : {}),
+      ...(code !== undefined ? { code } : {}),
+      ...(causeCode !== undefined ? { causeCode } : {}),
       message: String(e?.message ?? err),
     },
   };
@@ -90,7 +95,7 @@ async function request(client: FaultClient, url: string, timeoutMs: number, body
       return withBody(res.statusCode, res.headers['content-type'], res.headers['content-encoding'], res.body);
     }
     case 'node-fetch': {
-      const res = await nodeFetch(url, { method: 'POST', headers: HEADERS, body, signal: AbortSignal.timeout(timeoutMs) as never });
+      const res = await nodeFetch(url, { method: 'POST', headers: HEADERS, body, signal: AbortSignal.timeout(timeoutMs) });
       return withBody(res.status, res.headers.get('content-type'), res.headers.get('content-encoding'), Buffer.from(await res.arrayBuffer()));
     }
   }

@@ -57,7 +57,7 @@ const json = (body: Buffer, extra: Record<string, string | number> = {}) =>
 export async function startFaultyGraphServer(): Promise<FaultyGraphServer> {
   const received = new Map<GraphFault, number>();
   const held = new Set<net.Socket>();
-  const server = http.createServer(async (req, res) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     for await (const _ of req); // the whole request, like a real server
     const fault = new URL(req.url ?? '/', 'http://x').searchParams.get('fault') as GraphFault | null;
     if (!fault || !GRAPH_FAULTS.includes(fault)) {
@@ -70,6 +70,10 @@ export async function startFaultyGraphServer(): Promise<FaultyGraphServer> {
     socket.once('close', () => held.delete(socket));
     socket.on('error', () => {}); // a client that gave up may reset us
     await misbehave(fault, socket);
+  };
+  // A failure in serve stays an unhandled rejection, which the fault tests' process watch reports.
+  const server = http.createServer((req, res) => {
+    void serve(req, res);
   });
   server.keepAliveTimeout = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

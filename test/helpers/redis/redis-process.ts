@@ -70,7 +70,7 @@ export class RedisProcess {
     try {
       proc = spawnTracked('redis-server', [this.confPath], { cwd: this.opts.dir });
     } catch (e) {
-      throw new Error(`${(e as Error).message}: ${REDIS_INSTALL_HINT}`);
+      throw new Error(`${(e as Error).message}: ${REDIS_INSTALL_HINT}`, { cause: e });
     }
     this.proc = proc;
     const timeoutMs = this.opts.startTimeoutMs ?? 10_000;
@@ -85,7 +85,7 @@ export class RedisProcess {
       );
     } catch (e) {
       await proc.stop(500);
-      throw new Error(`${(e as Error).message}\n${proc.output()}`);
+      throw new Error(`${(e as Error).message}\n${proc.output()}`, { cause: e });
     }
   }
 
