@@ -15,41 +15,67 @@ export function signalsOfSipOperation(e: SipOperationEvent, operationSpan?: Span
 }
 
 function callSignalsOf(e: SipOperationEvent, operationSpan: SpanContext | undefined): CallSignal[] {
-  const base = {
-    callId: callKeyOfSipDialog(e.sipCallId),
+  const callId = callKeyOfSipDialog(e.sipCallId);
+  // A fresh object literal per signal, then its own fields: `{ ...base, … }` took V8's slow path for
+  // spreading objects of varying shapes (7 µs of the 60 a HEP packet cost).
+  const signal = (type: CallSignal['type'], at: number, dedupeKey: string): CallSignal => ({
+    callId,
     wacid: e.wacid,
-    source: 'sip' as const,
-    signaling: 'sip' as const,
+    source: 'sip',
+    signaling: 'sip',
     phoneNumberId: e.businessNumber,
     parentContext: e.parentContext,
     operationSpan,
-  };
+    type,
+    at,
+    dedupeKey,
+  });
   const key = (type: string, at: number) => `sip|${type}|${at}`;
   const out: CallSignal[] = [];
   if (e.operation === 'sip.invite') {
     const direction = e.direction;
-    out.push({ ...base, type: 'connect', at: e.startTime, dedupeKey: key('connect', e.startTime), direction, consumer: e.consumer, succeeded: true });
+    const connect = signal('connect', e.startTime, key('connect', e.startTime));
+    connect.direction = direction;
+    connect.consumer = e.consumer;
+    connect.succeeded = true;
+    out.push(connect);
     if (e.expired || e.finalStatus === undefined) return out;
     if (e.finalStatus < 300) {
-      out.push(
-        e.role === 'client'
-          ? { ...base, type: 'status', status: 'accepted', at: e.endTime, dedupeKey: key('accepted', e.endTime), direction }
-          : { ...base, type: 'accept', at: e.endTime, dedupeKey: key('accept', e.endTime), direction, succeeded: true },
-      );
+      if (e.role === 'client') {
+        const accepted = signal('status', e.endTime, key('accepted', e.endTime));
+        accepted.status = 'accepted';
+        accepted.direction = direction;
+        out.push(accepted);
+      } else {
+        const accept = signal('accept', e.endTime, key('accept', e.endTime));
+        accept.direction = direction;
+        accept.succeeded = true;
+        out.push(accept);
+      }
       return out;
     }
     const c = e.classification;
     if (!c) return out;
     if (c.category === 'declined' || (e.role === 'server' && !e.cancelled)) {
-      out.push({ ...base, type: e.role === 'server' ? 'reject' : 'status', status: 'rejected', at: e.endTime, dedupeKey: key('rejected', e.endTime), direction, succeeded: true });
+      const rejected = signal(e.role === 'server' ? 'reject' : 'status', e.endTime, key('rejected', e.endTime));
+      rejected.status = 'rejected';
+      rejected.direction = direction;
+      rejected.succeeded = true;
+      out.push(rejected);
     }
-    const errors = c.isError && e.role === 'client' ? [{ code: e.finalStatus, message: e.reason, sip: true, category: c.category, mediaTimeoutKind: c.mediaTimeoutKind }] : undefined;
-    out.push({ ...base, type: 'terminate', status: 'failed', at: e.endTime, dedupeKey: key('terminate', e.endTime), direction, errors });
+    const failed = signal('terminate', e.endTime, key('terminate', e.endTime));
+    failed.status = 'failed';
+    failed.direction = direction;
+    failed.errors = c.isError && e.role === 'client' ? [{ code: e.finalStatus, message: e.reason, sip: true, category: c.category, mediaTimeoutKind: c.mediaTimeoutKind }] : undefined;
+    out.push(failed);
     return out;
   }
   if (e.operation === 'sip.bye') {
-    const answeredAt = e.callDurationS !== undefined ? e.startTime - e.callDurationS * 1000 : undefined;
-    out.push({ ...base, type: 'terminate', status: 'completed', at: e.startTime, dedupeKey: key('terminate', e.startTime), durationS: e.callDurationS, answeredAt });
+    const ended = signal('terminate', e.startTime, key('terminate', e.startTime));
+    ended.status = 'completed';
+    ended.durationS = e.callDurationS;
+    ended.answeredAt = e.callDurationS !== undefined ? e.startTime - e.callDurationS * 1000 : undefined;
+    out.push(ended);
   }
   return out;
 }
