@@ -18,7 +18,7 @@ import { parseStartLine } from './start-line';
 export const MAX_HEADER_BYTES = 64 * 1024;
 export const MAX_HEADERS = 256;
 
-const FIRST_SCAN = 4096;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const NON_ASCII = /[\x80-\xff]/;
@@ -43,20 +43,12 @@ function parse(input: Buffer): SipMessage | undefined {
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start === buf.length) return undefined;
 
-  // The blank line is looked for in the text (a string search costs a fraction of a Buffer search):
-  // the first few KiB, which hold the whole head of nearly every message, else up to the limit.
-  let scanned = buf.toString('latin1', start, Math.min(buf.length, start + FIRST_SCAN));
-  let crlf = scanned.indexOf('\r\n\r\n');
-  if (crlf === -1 && start + FIRST_SCAN < buf.length) {
-    scanned = buf.toString('latin1', start, Math.min(buf.length, start + MAX_HEADER_BYTES + 4));
-    crlf = scanned.indexOf('\r\n\r\n');
-  }
-  // Not found within the limit: the head runs to the end of the input or past the limit (refused
-  // below, unless a bare-LF blank line ends it sooner).
-  let headEnd = crlf === -1 ? buf.length : start + crlf;
-  let bodyStart = crlf === -1 ? buf.length : start + crlf + 4;
-  // One past the limit, so that an oversized block is seen as such.
-  let text = scanned.slice(0, crlf === -1 ? MAX_HEADER_BYTES + 1 : crlf);
+  const crlf = buf.indexOf(CRLFCRLF, start);
+  let headEnd = crlf === -1 ? buf.length : crlf;
+  let bodyStart = crlf === -1 ? buf.length : crlf + 4;
+  // One past the limit, so that an oversized block is seen as such. Only the head is decoded: header
+  // values are slices of this text, and what a tracker keeps of them keeps all of it.
+  let text = buf.toString('latin1', start, Math.min(headEnd, start + MAX_HEADER_BYTES + 1));
   const lf = text.indexOf('\n\n'); // a bare-LF message ends its head at the first blank line
   if (lf !== -1) {
     text = text.slice(0, lf);
@@ -71,7 +63,8 @@ function parse(input: Buffer): SipMessage | undefined {
   if (!startLine) return undefined;
   const headers = parseHeaders(lines);
   if (!headers) return undefined;
-  if (!isAscii(buf.subarray(start, headEnd))) {
+  // Nearly every message is ASCII throughout: one check of the whole input, without a view.
+  if (!isAscii(buf) && !isAscii(buf.subarray(start, headEnd))) {
     for (const h of headers) h.value = utf8(h.value);
     if (startLine.kind === 'request') startLine.requestUri = utf8(startLine.requestUri);
     else startLine.reason = utf8(startLine.reason);
@@ -94,8 +87,10 @@ function parse(input: Buffer): SipMessage | undefined {
 function parseHeaders(lines: string[]): SipHeader[] | undefined {
   const headers: SipHeader[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const line = stripCr(lines[i]);
-    if (line === '') continue;
+    // Lines keep their CR (a slice per line to drop it cost more than the rest of the loop): the
+    // value and fold trimming below drop it, and a line of just a CR is the empty line.
+    const line = lines[i];
+    if (line === '' || line === '\r') continue;
     const c0 = line.charCodeAt(0);
     if (c0 === 0x20 || c0 === 0x09) {
       // Folded continuation of the previous header (RFC 3261 §7.3.1): LWS is one space.
