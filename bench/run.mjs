@@ -1,15 +1,57 @@
-// Runs every benchmark in its own process (memory numbers need a clean heap). Bounded in count.
-import { execFileSync } from 'node:child_process';
+// `npm run bench`: every benchmark in its own process (memory figures need a clean heap, CPU figures
+// a process of their own), then one table — what | budget | measured | baseline | verdict — from the
+// `BENCH_ROW` lines they print (lib/rows.mjs); their other lines are the details, shown above it.
+// A benchmark never fails the build: exit code 0 whatever the verdicts (a crashed one is a row too).
+// Bounded: each benchmark has a timeout; the whole takes a few minutes on a 2-core machine.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const benches = [
-  ['http-overhead.bench.mjs', []],
-  ['call-memory.bench.mjs', ['--expose-gc']],
-  ['sip-parser.bench.mjs', ['--expose-gc']],
-  ['call-store.bench.mjs', ['--expose-gc']],
+  ['http-overhead.bench.mjs', [], 420_000],
+  ['webhook.bench.mjs', [], 120_000],
+  ['sip-parser.bench.mjs', ['--expose-gc'], 120_000],
+  ['hep-ingest.bench.mjs', [], 180_000],
+  ['call-memory.bench.mjs', ['--expose-gc'], 180_000],
+  ['call-store.bench.mjs', ['--expose-gc'], 300_000], // Redis vs in-memory, when present
+  ['registration.bench.mjs', [], 120_000],
 ];
-for (const [file, flags] of benches) {
-  const path = new URL(file, import.meta.url).pathname;
-  if (!existsSync(path)) continue;
-  execFileSync(process.execPath, [...flags, path], { stdio: 'inherit', timeout: 300_000 });
+
+function runOne(file, flags, timeoutMs) {
+  return new Promise((resolve) => {
+    const rows = [];
+    const child = spawn(process.execPath, [...flags, fileURLToPath(new URL(file, import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let pending = '';
+    child.stdout.on('data', (chunk) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        if (line.startsWith('BENCH_ROW ')) rows.push(JSON.parse(line.slice(10)));
+        else console.log(line);
+      }
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (pending) console.log(pending);
+      if (code !== 0) rows.push({ what: file, budget: '', measured: `did not finish (${signal ?? `exit ${code}`})`, baseline: '', verdict: 'error' });
+      resolve(rows);
+    });
+  });
 }
+
+const started = Date.now();
+const rows = [];
+for (const [file, flags, timeoutMs] of benches) {
+  if (!existsSync(fileURLToPath(new URL(file, import.meta.url)))) continue;
+  console.log(`\n— ${file}`);
+  rows.push(...(await runOne(file, flags, timeoutMs)));
+}
+
+const cols = ['what', 'budget', 'measured', 'baseline', 'verdict'];
+const cell = (s) => String(s ?? '').replace(/\|/g, '\\|');
+console.log(`\nPerformance budgets (node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+console.log(`| ${cols.join(' | ')} |`);
+console.log(`|${cols.map(() => '---').join('|')}|`);
+for (const r of rows) console.log(`| ${cols.map((c) => cell(r[c])).join(' | ')} |`);

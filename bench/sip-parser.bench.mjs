@@ -1,7 +1,11 @@
-// SIP parser throughput for a typical INVITE with SDP, as a ratio against a simple reference parse of
-// the same bytes in the same process (split into lines, headers at ':'), plus the framer on a stream,
-// and memory per open SIP transaction/dialog in the tracker. Bounded in iterations and time.
+// SIP parser throughput for a typical INVITE with SDP, against a bare reference parse of the same
+// bytes in the same process (decode, split into lines, headers at ':', body as a view): CPU time in
+// interleaved rounds (lib/cpu-rounds.mjs), reported as ours/reference throughput. Then, as details,
+// the stream framer on TLS-record-sized reads and memory per open INVITE transaction in the tracker.
+// Run with --expose-gc (bench/run.mjs does). Bounded in iterations.
 import { createRequire } from 'node:module';
+import { cpuRounds } from './lib/cpu-rounds.mjs';
+import { row, verdict } from './lib/rows.mjs';
 
 const require = createRequire(import.meta.url);
 const { parseSipMessage, SipStreamFramer } = require('../build/src/sip/wire/index.js');
@@ -13,40 +17,48 @@ const invite = (i) => Buffer.from([
   'INVITE sip:+14085551234@wa.meta.vc;transport=tls SIP/2.0', `Via: SIP/2.0/TLS 10.0.0.1:5061;branch=z9hG4bK-${i};rport`, 'Max-Forwards: 70',
   'From: "Acme" <sip:+15551441906@sip.example.com>;tag=a1b2', 'To: <sip:+14085551234@wa.meta.vc>', `Call-ID: bench-${i}@10.0.0.1`, 'CSeq: 1 INVITE',
   'Contact: <sip:+15551441906@10.0.0.1:5061;transport=tls>', 'User-Agent: bench', 'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(sdp)}`, '', sdp].join('\r\n'));
-const msg = invite(0);
+const messages = Array.from({ length: 64 }, (_, i) => invite(i));
 
+/** The bare parse: what any SIP reader must do at least. */
 function reference(buf) {
   const text = buf.toString('latin1');
   const end = text.indexOf('\r\n\r\n');
   const lines = text.slice(0, end).split('\r\n');
   const headers = {};
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i];
+    const c = l.indexOf(':');
+    headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
   }
   return { start: lines[0], headers, body: buf.subarray(end + 4) };
 }
 
-function rate(fn, maxIterations = 200_000, maxMs = 3000) {
-  for (let i = 0; i < 2000; i++) fn(); // warm up
-  const t0 = performance.now();
-  let n = 0;
-  while (n < maxIterations && performance.now() - t0 < maxMs) {
-    fn();
-    n++;
-  }
-  return n / ((performance.now() - t0) / 1000);
-}
+const result = await cpuRounds({
+  variants: [
+    { name: 'reference', op: (i) => reference(messages[i & 63]) },
+    { name: 'ours', op: (i) => parseSipMessage(messages[i & 63]) },
+  ],
+  rounds: 20,
+  opsPerRound: 20_000,
+  warmupOps: 20_000,
+});
+const ratio = 1 / result.ratio('ours', 'reference');
+const perMsg = (name) => result.median(name);
+console.log(`sip-parser: ours ${perMsg('ours').toFixed(2)} µs, reference ${perMsg('reference').toFixed(2)} µs CPU per ${messages[0].length}-byte INVITE; throughput ratio ${ratio.toFixed(2)}`);
+row({
+  what: 'SIP parser, INVITE with SDP',
+  budget: '≥ 0.8× a bare split-lines parse',
+  measured: `${ratio.toFixed(2)}× (${(1 / perMsg('ours')).toFixed(2)} M msg/s CPU)`,
+  baseline: `bare parse ${(1 / perMsg('reference')).toFixed(2)} M msg/s CPU (${messages[0].length}-byte INVITE)`,
+  verdict: verdict(ratio >= 0.8),
+});
 
-const ours = rate(() => parseSipMessage(msg));
-const ref = rate(() => reference(msg));
-console.log(`sip-parser: ${ours.toFixed(0)} msg/s, reference: ${ref.toFixed(0)} msg/s, ratio ${(ours / ref).toFixed(2)}`);
 const stream = Buffer.concat(Array.from({ length: 20 }, (_, i) => invite(i)));
-const framed = rate(() => {
-  const f = new SipStreamFramer();
-  for (let i = 0; i < stream.length; i += 1400) f.push(stream.subarray(i, i + 1400)); // TLS-record-sized reads
-}, 20_000) * 20;
-console.log(`sip-framer: ${framed.toFixed(0)} msg/s framed from 1400-byte reads`);
+const framed = await cpuRounds({
+  variants: [{ name: 'framer', op: () => { const f = new SipStreamFramer(); for (let i = 0; i < stream.length; i += 1400) f.push(stream.subarray(i, i + 1400)); } }],
+  rounds: 5, opsPerRound: 2000, warmupOps: 500,
+});
+console.log(`sip-framer: ${(20 / framed.median('framer')).toFixed(2)} M msg/s CPU framed from 1400-byte reads`);
 
 // Memory per open INVITE transaction: messages are parsed and dropped one by one, as a source does.
 const N = 50_000;
@@ -56,6 +68,5 @@ gc();
 const before = process.memoryUsage().heapUsed;
 for (let i = 0; i < N; i++) tracker.observe({ message: parseSipMessage(invite(i)), fromBusiness: true, at: Date.now(), source: 'socket', transport: 'tls' });
 gc();
-const used = process.memoryUsage().heapUsed - before;
-console.log(`sip tracker: ${tracker.openCount} open INVITE transactions, ${(used / N).toFixed(0)} bytes each`);
+console.log(`sip tracker: ${tracker.openCount} open INVITE transactions, ${((process.memoryUsage().heapUsed - before) / N).toFixed(0)} bytes each`);
 tracker.flush();
