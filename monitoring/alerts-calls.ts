@@ -41,22 +41,45 @@ export const MediaTimeouts: AlertSpec = {
       at: 20,
       fires: [{ labels: { ...at, whatsapp_media_timeout_kind: 'receive' }, value: 0.1 }],
     },
-    { title: 'stays silent when 1 in 50 ended calls has a timeout', series: [ended('completed', '0+49x30'), ended('failed', '0+1x30'), timeouts('receive', '0+1x30')], at: 20 },
-    { title: 'stays silent on two timeouts on a quiet number (under 3 in 10 minutes)', series: [ended('completed', '0+1x30'), ended('failed', '0x14 1x5 2x10'), timeouts('transmit', '0x14 1x5 2x10')], at: 22 },
+    {
+      title: 'stays silent when 1 in 50 ended calls has a timeout',
+      series: [ended('completed', '0+49x30'), ended('failed', '0+1x30'), timeouts('receive', '0+1x30')],
+      at: 20,
+    },
+    {
+      title: 'stays silent on two timeouts on a quiet number (under 3 in 10 minutes)',
+      series: [ended('completed', '0+1x30'), ended('failed', '0x14 1x5 2x10'), timeouts('transmit', '0x14 1x5 2x10')],
+      at: 22,
+    },
   ],
 };
 
 const clipping = choose(
   'whatsapp_media_security',
   [
-    { equals: 'dtls', then: ' With DTLS this matters most: Meta can only start the DTLS handshake once it has your SDP, which adds seconds unless pre_accept sent it early.' },
-    { equals: 'sdes', then: ' With SDES there is no handshake to wait for, so clipping comes from the other leg starting media before the WebRTC leg is ready.' },
+    {
+      equals: 'dtls',
+      then: ' With DTLS this matters most: Meta can only start the DTLS handshake once it has your SDP, which adds seconds unless pre_accept sent it early.',
+    },
+    {
+      equals: 'sdes',
+      then: ' With SDES there is no handshake to wait for, so clipping comes from the other leg starting media before the WebRTC leg is ready.',
+    },
   ],
   '',
 );
 
-const accepts = (values: string): SeriesInput => ({ metric: 'operationDuration', suffix: '_count', labels: { ...at, whatsapp_operation: 'calls.accept', whatsapp_signaling: 'graph_api' }, values });
-const noPreAccept = (security: string, values: string): SeriesInput => ({ metric: 'acceptsWithoutPreAccept', labels: { ...at, whatsapp_media_security: security }, values });
+const accepts = (values: string): SeriesInput => ({
+  metric: 'operationDuration',
+  suffix: '_count',
+  labels: { ...at, whatsapp_operation: 'calls.accept', whatsapp_signaling: 'graph_api' },
+  values,
+});
+const noPreAccept = (security: string, values: string): SeriesInput => ({
+  metric: 'acceptsWithoutPreAccept',
+  labels: { ...at, whatsapp_media_security: security },
+  values,
+});
 
 export const AcceptsWithoutPreAccept: AlertSpec = {
   name: 'WhatsAppCallingAcceptsWithoutPreAccept',
@@ -68,19 +91,35 @@ export const AcceptsWithoutPreAccept: AlertSpec = {
   description: text`Over the last 10 minutes ${percent} of the user-initiated calls of number ${number} with ${label('whatsapp_media_security')} media were accepted without a pre_accept first, so users are likely to miss the first second of audio.${clipping}`,
   remedy: text`Call pre_accept with your SDP answer as soon as the connect webhook arrives, then accept when the other leg answers (Meta's recommended pattern). Alternatives: SDES instead of DTLS, delay playback until the WebRTC state is connected, or insert initial silence.`,
   trace: traceQuery(
-    [{ attribute: 'whatsapp.call.pre_accepted', value: 'false', type: 'bool' }, { attribute: 'whatsapp.media.security', value: label('whatsapp_media_security') }, byNumber],
+    [
+      { attribute: 'whatsapp.call.pre_accepted', value: 'false', type: 'bool' },
+      { attribute: 'whatsapp.media.security', value: label('whatsapp_media_security') },
+      byNumber,
+    ],
     'whatsapp call',
   ),
-  runbook: ['The call spans listed by the trace query carry whatsapp.call.accept.delay: a code path that accepts straight from the connect webhook is the usual cause (a new IVR flow, a fallback path). The dashboard panel "Accepts without pre_accept, share of accepts" splits them by media security.'],
+  runbook: [
+    'The call spans listed by the trace query carry whatsapp.call.accept.delay: a code path that accepts straight from the connect webhook is the usual cause (a new IVR flow, a fallback path). The dashboard panel "Accepts without pre_accept, share of accepts" splits them by media security.',
+  ],
   cases: [
-    { title: 'fires when 3 in 10 DTLS accepts had no pre_accept', series: [accepts('0+10x40'), noPreAccept('dtls', '0+3x40')], at: 25, fires: [{ labels: { ...at, whatsapp_media_security: 'dtls' }, value: 0.3 }] },
+    {
+      title: 'fires when 3 in 10 DTLS accepts had no pre_accept',
+      series: [accepts('0+10x40'), noPreAccept('dtls', '0+3x40')],
+      at: 25,
+      fires: [{ labels: { ...at, whatsapp_media_security: 'dtls' }, value: 0.3 }],
+    },
     { title: 'stays silent when 1 in 20 accepts had no pre_accept', series: [accepts('0+20x40'), noPreAccept('dtls', '0+1x40')], at: 25 },
     { title: 'stays silent when every accept had a pre_accept', series: [accepts('0+20x40'), noPreAccept('sdes', '0x40')], at: 25 },
   ],
 };
 
 const sip503 = SIP_STATUS_ENTRIES.find((e) => e.key === 'sip_503_unavailable')!;
-const invites = (values: string): SeriesInput => ({ metric: 'operationDuration', suffix: '_count', labels: { ...at, whatsapp_operation: 'sip.invite', whatsapp_signaling: 'sip' }, values });
+const invites = (values: string): SeriesInput => ({
+  metric: 'operationDuration',
+  suffix: '_count',
+  labels: { ...at, whatsapp_operation: 'sip.invite', whatsapp_signaling: 'sip' },
+  values,
+});
 const sipErrors = (status: string, category: string, values: string): SeriesInput => ({
   metric: 'errors',
   labels: { ...at, whatsapp_error_category: category, error_type: status, whatsapp_operation: 'sip.invite', whatsapp_signaling: 'sip' },
@@ -97,11 +136,22 @@ export const Sip503Burst: AlertSpec = {
   description: text`Over the last 5 minutes ${percent} of the business-initiated SIP calls of number ${number} were refused with 503 Service Unavailable.`,
   remedy: text`${sip503.title}: ${sip503.remedy!} If the 503 comes from your own SIP proxy rather than wa.meta.vc, check its capacity and its route to Meta.`,
   trace: traceQuery([{ attribute: 'sip.status_code', value: '503', type: 'int' }, byNumber], 'whatsapp sip.invite'),
-  runbook: ['The spans carry sip.reason and network.peer.address: tell Meta\'s edge from your own proxy. The dashboard panel "SIP final-status mix" shows whether other statuses rose at the same time.'],
+  runbook: [
+    'The spans carry sip.reason and network.peer.address: tell Meta\'s edge from your own proxy. The dashboard panel "SIP final-status mix" shows whether other statuses rose at the same time.',
+  ],
   cases: [
-    { title: 'fires when half the INVITEs get 503', series: [invites('0+10x20'), sipErrors('503', 'server', '0+5x20')], at: 10, fires: [{ labels: at, value: 0.5 }] },
+    {
+      title: 'fires when half the INVITEs get 503',
+      series: [invites('0+10x20'), sipErrors('503', 'server', '0+5x20')],
+      at: 10,
+      fires: [{ labels: at, value: 0.5 }],
+    },
     { title: 'stays silent when 1 in 20 INVITEs gets 503', series: [invites('0+20x20'), sipErrors('503', 'server', '0+1x20')], at: 10 },
-    { title: 'stays silent on other SIP failures (480 Temporarily Unavailable)', series: [invites('0+10x20'), sipErrors('480', 'recipient_unavailable', '0+5x20')], at: 10 },
+    {
+      title: 'stays silent on other SIP failures (480 Temporarily Unavailable)',
+      series: [invites('0+10x20'), sipErrors('480', 'recipient_unavailable', '0+5x20')],
+      at: 10,
+    },
   ],
 };
 

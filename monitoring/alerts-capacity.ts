@@ -33,14 +33,25 @@ const concurrencyRunbook = [
 function concurrencyCases(threshold: number, over: [number, number], under: [number, number]): AlertCase[] {
   const total = over[0] + over[1];
   return [
-    { title: `fires when both directions together hold ${total} of 1000 calls`, series: concurrency(...over), at: 10, fires: [{ labels: at, value: total / 1000 }] },
+    {
+      title: `fires when both directions together hold ${total} of 1000 calls`,
+      series: concurrency(...over),
+      at: 10,
+      fires: [{ labels: at, value: total / 1000 }],
+    },
     { title: `stays silent at ${under[0] + under[1]} of 1000 calls (below ${threshold * 100}%)`, series: concurrency(...under), at: 10 },
     {
       title: 'stays silent when two instances sharing a call store both report the same calls (instances are not added up)',
       series: [
         ...concurrency(...under),
-        { ...active('user_initiated', `${under[0]}x15`), labels: { ...at, whatsapp_call_direction: 'user_initiated', whatsapp_signaling: 'graph_api', instance: '10.0.0.2:9464' } },
-        { ...active('business_initiated', `${under[1]}x15`), labels: { ...at, whatsapp_call_direction: 'business_initiated', whatsapp_signaling: 'graph_api', instance: '10.0.0.2:9464' } },
+        {
+          ...active('user_initiated', `${under[0]}x15`),
+          labels: { ...at, whatsapp_call_direction: 'user_initiated', whatsapp_signaling: 'graph_api', instance: '10.0.0.2:9464' },
+        },
+        {
+          ...active('business_initiated', `${under[1]}x15`),
+          labels: { ...at, whatsapp_call_direction: 'business_initiated', whatsapp_signaling: 'graph_api', instance: '10.0.0.2:9464' },
+        },
       ],
       at: 10,
     },
@@ -52,7 +63,7 @@ export const ConcurrencyHigh: AlertSpec = {
   severity: 'warning',
   for: '2m',
   expr: () => `${RECORD.callsActiveRatio} >= 0.8`,
-  threshold: 'active calls ≥ 80% of the number\'s concurrent-call limit for 2 min',
+  threshold: "active calls ≥ 80% of the number's concurrent-call limit for 2 min",
   summary: text`Number ${number} has ${percent} of its concurrent-call limit in use`,
   description: text`Calls in progress on business number ${number} reached ${percent} of the concurrent-call limit. At 100% Meta refuses new calls with 138002 (Concurrent calls limit reached).`,
   remedy: text`${graphRemedy(138002)}`,
@@ -96,7 +107,9 @@ export const QuotaPairsExhausted: AlertSpec = {
   description: text`${count} user(s) already had the maximum connected business-initiated calls from number ${number} in the rolling 24 h; calling them again fails with 138012 (SIP 403 "per day limit") until the window rolls on.`,
   remedy: text`${graphRemedy(138012)}`,
   trace: traceQuery([{ attribute: 'whatsapp.error.category', value: 'daily_quota' }, byNumber]),
-  runbook: ['Make the dialler skip users at their limit (the dashboard panel "Busiest pair vs per-pair limit" shows how close the next ones are). The pair keys are HMACs, never phone numbers: the trace query shows the refused calls.'],
+  runbook: [
+    'Make the dialler skip users at their limit (the dashboard panel "Busiest pair vs per-pair limit" shows how close the next ones are). The pair keys are HMACs, never phone numbers: the trace query shows the refused calls.',
+  ],
   cases: [
     { title: 'fires when two pairs are exhausted', series: [gauge('quotaExhaustedPairs', '0 0 0 2x12')], at: 10, fires: [{ labels: at, value: 2 }] },
     { title: 'stays silent while no pair is exhausted', series: [gauge('quotaExhaustedPairs', '0x15')], at: 10 },
@@ -105,7 +118,9 @@ export const QuotaPairsExhausted: AlertSpec = {
 
 const initiations = (value: number): SeriesInput[] => [gauge('quotaInitiations', `${value}x15`), gauge('quotaInitiationsLimit', '10000x15')];
 const initiationsTrace = traceQuery([{ attribute: 'whatsapp.operation', value: 'calls.connect' }, byNumber]);
-const initiationsRunbook = ['The trace query lists the connect requests of the number: look for a campaign or a retry loop. Spread traffic over more numbers or pace it; at the limit, connects fail with 138005 until the oldest initiations leave the 24 h window.'];
+const initiationsRunbook = [
+  'The trace query lists the connect requests of the number: look for a campaign or a retry loop. Spread traffic over more numbers or pace it; at the limit, connects fail with 138005 until the oldest initiations leave the 24 h window.',
+];
 
 export const InitiationsNearLimit: AlertSpec = {
   name: 'WhatsAppCallingInitiationsNearLimit',

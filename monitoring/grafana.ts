@@ -59,7 +59,12 @@ function fieldConfig(p: PanelSpec) {
     ? [
         {
           matcher: { id: 'byName', options: p.valueText.field },
-          properties: [{ id: 'mappings', value: [{ type: 'value', options: Object.fromEntries(Object.entries(p.valueText.texts).map(([k, text], index) => [k, { text, index }])) }] }],
+          properties: [
+            {
+              id: 'mappings',
+              value: [{ type: 'value', options: Object.fromEntries(Object.entries(p.valueText.texts).map(([k, text], index) => [k, { text, index }])) }],
+            },
+          ],
         },
       ]
     : [];
@@ -78,7 +83,12 @@ function options(p: PanelSpec) {
     case 'bargauge':
       return { ...reduce, displayMode: 'gradient', orientation: 'horizontal', showUnfilled: true };
     case 'piechart':
-      return { ...reduce, pieType: 'donut', legend: { displayMode: 'table', placement: 'right', showLegend: true, values: ['value', 'percent'] }, tooltip: { mode: 'single' } };
+      return {
+        ...reduce,
+        pieType: 'donut',
+        legend: { displayMode: 'table', placement: 'right', showLegend: true, values: ['value', 'percent'] },
+        tooltip: { mode: 'single' },
+      };
     case 'table':
       return { showHeader: true, cellHeight: 'sm', sortBy: [{ displayName: 'errors', desc: true }] };
   }
@@ -105,9 +115,7 @@ function panel(p: PanelSpec, id: number, gridPos: { x: number; y: number; w: num
     })),
     fieldConfig: fieldConfig(p),
     options: options(p),
-    ...(p.type === 'table'
-      ? { transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'errors' } } }] }
-      : {}),
+    ...(p.type === 'table' ? { transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'errors' } } }] } : {}),
   };
 }
 

@@ -57,7 +57,11 @@ export function recordingRules(n: MetricNames): RecordingRule[] {
       help: 'Call initiations in the rolling 24 h as a fraction of the per-number initiation limit.',
     },
     { record: RECORD.operations, expr: `sum by (${NUMBER}) (rate(${ops}[5m]))`, help: 'Graph requests and SIP transactions per second, per number.' },
-    { record: RECORD.errorRate, expr: `sum by (${NUMBER}, whatsapp_error_category) (rate(${n.errors}[5m]))`, help: 'Errors per second by category, per number (request errors and terminate-webhook errors).' },
+    {
+      record: RECORD.errorRate,
+      expr: `sum by (${NUMBER}, whatsapp_error_category) (rate(${n.errors}[5m]))`,
+      help: 'Errors per second by category, per number (request errors and terminate-webhook errors).',
+    },
     {
       record: RECORD.errorRatio,
       expr: `${RECORD.errorRate} / on (${NUMBER}) group_left () ${RECORD.operations}`,
@@ -78,13 +82,21 @@ export function recordingRules(n: MetricNames): RecordingRule[] {
       help: 'Errors in the last 5 minutes by number, category, code, operation and signaling, including the first error of a new series.',
     },
     { record: RECORD.callsEnded, expr: `sum by (${NUMBER}) (rate(${n.calls}[10m]))`, help: 'Ended calls per second, per number.' },
-    { record: RECORD.mediaTimeoutRate, expr: `sum by (${NUMBER}, whatsapp_media_timeout_kind) (rate(${n.mediaTimeouts}[10m]))`, help: 'Calls ended by a media timeout per second, by kind, per number.' },
+    {
+      record: RECORD.mediaTimeoutRate,
+      expr: `sum by (${NUMBER}, whatsapp_media_timeout_kind) (rate(${n.mediaTimeouts}[10m]))`,
+      help: 'Calls ended by a media timeout per second, by kind, per number.',
+    },
     {
       record: RECORD.mediaTimeoutRatio,
       expr: `${RECORD.mediaTimeoutRate} / on (${NUMBER}) group_left () ${RECORD.callsEnded}`,
       help: 'Fraction of ended calls that ended by a media timeout of each kind, per number.',
     },
-    { record: RECORD.accepts, expr: `sum by (${NUMBER}) (rate(${ops}{whatsapp_operation="calls.accept"}[10m]))`, help: 'Accept requests per second, per number.' },
+    {
+      record: RECORD.accepts,
+      expr: `sum by (${NUMBER}) (rate(${ops}{whatsapp_operation="calls.accept"}[10m]))`,
+      help: 'Accept requests per second, per number.',
+    },
     {
       record: RECORD.noPreAcceptRate,
       expr: `sum by (${NUMBER}, whatsapp_media_security) (rate(${n.acceptsWithoutPreAccept}[10m]))`,
@@ -95,13 +107,21 @@ export function recordingRules(n: MetricNames): RecordingRule[] {
       expr: `${RECORD.noPreAcceptRate} / on (${NUMBER}) group_left () ${RECORD.accepts}`,
       help: 'Fraction of accepts that had no pre_accept before them, by media security, per number.',
     },
-    { record: RECORD.sipInvites, expr: `sum by (${NUMBER}) (rate(${ops}{whatsapp_operation="sip.invite"}[5m]))`, help: 'SIP INVITE transactions per second, per number.' },
+    {
+      record: RECORD.sipInvites,
+      expr: `sum by (${NUMBER}) (rate(${ops}{whatsapp_operation="sip.invite"}[5m]))`,
+      help: 'SIP INVITE transactions per second, per number.',
+    },
     {
       record: RECORD.sip503Rate,
       // 0 rather than no series while INVITEs get no 503, so the ratio below exists for every SIP number.
       expr: `sum by (${NUMBER}) (rate(${n.errors}{whatsapp_signaling="sip", error_type="503"}[5m]))\nor\n0 * ${RECORD.sipInvites}`,
       help: 'SIP 503 Service Unavailable final responses per second, per number.',
     },
-    { record: RECORD.sip503Ratio, expr: `${RECORD.sip503Rate} / on (${NUMBER}) ${RECORD.sipInvites}`, help: 'Fraction of SIP INVITEs answered 503, per number.' },
+    {
+      record: RECORD.sip503Ratio,
+      expr: `${RECORD.sip503Rate} / on (${NUMBER}) ${RECORD.sipInvites}`,
+      help: 'Fraction of SIP INVITEs answered 503, per number.',
+    },
   ];
 }

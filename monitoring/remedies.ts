@@ -18,8 +18,18 @@ export interface CodeRemedy {
 
 /** Every catalogued Graph code and SIP status of a category (SIP statuses may have several variants). */
 export function codeRemedies(category: ErrorCategory): CodeRemedy[] {
-  const graph = GRAPH_ERROR_ENTRIES.filter((e) => e.category === category).map((e): CodeRemedy => ({ errorType: String(e.code), signaling: 'graph_api', title: e.title, remedy: e.remedy }));
-  const sip = SIP_STATUS_ENTRIES.filter((e) => e.isError && e.category === category && e.remedy).map((e): CodeRemedy => ({ errorType: String(e.status), signaling: 'sip', title: e.title, remedy: e.remedy! }));
+  const graph = GRAPH_ERROR_ENTRIES.filter((e) => e.category === category).map((e): CodeRemedy => ({
+    errorType: String(e.code),
+    signaling: 'graph_api',
+    title: e.title,
+    remedy: e.remedy,
+  }));
+  const sip = SIP_STATUS_ENTRIES.filter((e) => e.isError && e.category === category && e.remedy).map((e): CodeRemedy => ({
+    errorType: String(e.status),
+    signaling: 'sip',
+    title: e.title,
+    remedy: e.remedy!,
+  }));
   return [...graph, ...sip];
 }
 
@@ -30,7 +40,9 @@ const HTTP_FALLBACK_STATUS: Partial<Record<ErrorCategory, number>> = { auth: 401
 export function categoryRemedy(category: ErrorCategory): string {
   const status = HTTP_FALLBACK_STATUS[category];
   const fallback = status === undefined ? undefined : classifyGraphError({ httpStatus: status }).remedy;
-  return fallback ? `${CATEGORY_DESCRIPTIONS[category]} ${fallback}` : `${CATEGORY_DESCRIPTIONS[category]} The runbook lists every catalogued code of this category.`;
+  return fallback
+    ? `${CATEGORY_DESCRIPTIONS[category]} ${fallback}`
+    : `${CATEGORY_DESCRIPTIONS[category]} The runbook lists every catalogued code of this category.`;
 }
 
 const phrase = (r: { title: string; remedy: string }) => `${r.title}: ${r.remedy}`;

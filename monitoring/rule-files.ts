@@ -61,13 +61,18 @@ export function alertsFile(variant: Variant): string {
     labels: { severity: a.severity },
     annotations: mapValues(annotationTexts(a), (t) => t.go),
   }));
-  return yamlDoc({ groups: [{ name: 'whatsapp-calling.alerts', rules }] }, header(variant, 'Alerts of the WhatsApp Calling instrumentation; runbook: examples/prometheus/RUNBOOK.md.'));
+  return yamlDoc(
+    { groups: [{ name: 'whatsapp-calling.alerts', rules }] },
+    header(variant, 'Alerts of the WhatsApp Calling instrumentation; runbook: examples/prometheus/RUNBOOK.md.'),
+  );
 }
 
 function seriesSelector(s: SeriesInput, variant: Variant): string {
   const base = typeof s.metric === 'string' ? metricNames(variant)[s.metric] : s.metric.raw;
   const labels = { ...TARGET_LABELS[variant], ...s.labels };
-  const inner = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+  const inner = Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
   return `${base}${s.suffix ?? ''}{${inner}}`;
 }
 

@@ -53,9 +53,11 @@ function connect(ctx: RouteContext, phone: string, b: Body): RouteResult {
   const magic = magicCode(user);
   if (magic !== undefined) return fail(ctx, magic);
   const { limits, concurrentCallLimit, callInitiationLimit, businessInitiatedCallLimit } = ctx.state;
-  if (limits.activeCount(phone) >= concurrentCallLimit) return fail(ctx, 138002, `Limit reached for maximum concurrent calls (${concurrentCallLimit}) for the given number.`);
+  if (limits.activeCount(phone) >= concurrentCallLimit)
+    return fail(ctx, 138002, `Limit reached for maximum concurrent calls (${concurrentCallLimit}) for the given number.`);
   const initiations = limits.initiationsOf(phone);
-  if (initiations.count() >= callInitiationLimit) return fail(ctx, 138005, `Limit reached for call initiations (${callInitiationLimit} in 24 hours) for the given number.`);
+  if (initiations.count() >= callInitiationLimit)
+    return fail(ctx, 138005, `Limit reached for call initiations (${callInitiationLimit} in 24 hours) for the given number.`);
   const pair = limits.pair(phone, user);
   if (pair.count() >= businessInitiatedCallLimit) {
     const next = pair.oldestExpiry() ?? Math.ceil(ctx.state.now() / 1000);

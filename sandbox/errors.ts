@@ -18,7 +18,13 @@ export interface SandboxError {
   graph?: boolean;
 }
 
-const e = (status: number, title: string, details: string, extra: Partial<SandboxError> = {}): SandboxError => ({ status, type: 'OAuthException', title, details, ...extra });
+const e = (status: number, title: string, details: string, extra: Partial<SandboxError> = {}): SandboxError => ({
+  status,
+  type: 'OAuthException',
+  title,
+  details,
+  ...extra,
+});
 
 /** Every error the sandbox can answer with, keyed by code. */
 export const SANDBOX_ERRORS: Readonly<Record<number, SandboxError>> = {
@@ -86,7 +92,10 @@ export function nextCallDetails(limit: number, nextAllowedS: number): string {
 
 /** Graph's answer to a path or method it does not serve (code 100, subcode 33). */
 export function unsupportedPath(method: string, objectId: string | undefined, fbtraceId: string): ErrorResult {
-  const object = objectId !== undefined ? ` Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` : '';
+  const object =
+    objectId !== undefined
+      ? ` Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`
+      : '';
   return {
     status: 400,
     body: {

@@ -6,7 +6,11 @@
  */
 import { SANDBOX_ERRORS } from './errors';
 
-const SIX_DIGIT_CODES = new Set(Object.keys(SANDBOX_ERRORS).map(Number).filter((c) => c >= 100_000 && c <= 999_999));
+const SIX_DIGIT_CODES = new Set(
+  Object.keys(SANDBOX_ERRORS)
+    .map(Number)
+    .filter((c) => c >= 100_000 && c <= 999_999),
+);
 
 /** The error code a magic recipient asks for, if any. */
 export function magicCode(recipient: string): number | undefined {

@@ -9,7 +9,18 @@ import type { Body, RouteContext, RouteResult } from './context';
 import { newMessageId } from './ids';
 import { magicCode } from './magic';
 
-const INTERACTIVE_TYPES = ['button', 'list', 'product', 'product_list', 'cta_url', 'flow', 'location_request_message', 'address_message', 'call_permission_request', 'voice_call'];
+const INTERACTIVE_TYPES = [
+  'button',
+  'list',
+  'product',
+  'product_list',
+  'cta_url',
+  'flow',
+  'location_request_message',
+  'address_message',
+  'call_permission_request',
+  'voice_call',
+];
 
 export function messages(ctx: RouteContext, b: Body): RouteResult {
   const bad = checkMessagingProduct(ctx, b);
@@ -21,7 +32,8 @@ export function messages(ctx: RouteContext, b: Body): RouteResult {
   if (b.type === 'interactive') {
     const interactive = b.interactive as { type?: unknown } | undefined;
     if (typeof interactive !== 'object' || interactive === null) return fail(ctx, 100, 'The parameter interactive is required.');
-    if (!INTERACTIVE_TYPES.includes(String(interactive.type))) return fail(ctx, 100, `Param interactive.type must be one of {${INTERACTIVE_TYPES.join(', ')}}.`);
+    if (!INTERACTIVE_TYPES.includes(String(interactive.type)))
+      return fail(ctx, 100, `Param interactive.type must be one of {${INTERACTIVE_TYPES.join(', ')}}.`);
   }
   const magic = magicCode(input);
   if (magic !== undefined) return fail(ctx, magic);

@@ -53,8 +53,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const result = answer({ state, fbtraceId }, req, url, method, json);
     const version = VERSION_PREFIX.exec(url.pathname)?.[1] ?? opts.apiVersion ?? 'v23.0';
     const text = JSON.stringify(result.body);
-    const prepared = prepare({ ...graphHeaders(fbtraceId, version), ...result.headers }, text, String(req.headers['accept-encoding'] ?? ''), opts.compression ?? 'auto');
-    requests.push({ method, path: url.pathname + url.search, headers: req.headers, body: raw, json, status: result.status, responseHeaders: prepared.headers, responseBody: text });
+    const prepared = prepare(
+      { ...graphHeaders(fbtraceId, version), ...result.headers },
+      text,
+      String(req.headers['accept-encoding'] ?? ''),
+      opts.compression ?? 'auto',
+    );
+    requests.push({
+      method,
+      path: url.pathname + url.search,
+      headers: req.headers,
+      body: raw,
+      json,
+      status: result.status,
+      responseHeaders: prepared.headers,
+      responseBody: text,
+    });
     if (opts.maxRecordedRequests !== undefined && requests.length > opts.maxRecordedRequests) requests.splice(0, requests.length - opts.maxRecordedRequests);
     await writeResponse(res, result.status, prepared, opts.responseDelayMs ?? 0, opts.slowBody ?? false);
   };

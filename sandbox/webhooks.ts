@@ -94,9 +94,18 @@ const PERMISSION_S = 7 * 86_400;
 const TERMINATE_ERRORS: Record<number, [title: string, details: string]> = {
   138019: ['Call setup failed on the WhatsApp client. Please try again', 'Call setup failed on the WhatsApp client.'],
   138020: ['Relay connection failed. Please try again', 'The WhatsApp client could not connect to the relay.'],
-  138021: ['WhatsApp client terminated the call due to not receiving any media for a long time. Please try again', 'WhatsApp client terminated the call due to not receiving any media for a long time.'],
-  138022: ['WhatsApp client terminated the call due to not sending any media for a long time. Please try again', 'WhatsApp client terminated the call due to not sending any media for a long time.'],
-  138023: ['The call was accepted but ended without media signals. Please try again', 'The call was accepted but no media signals were received; connection state unknown.'],
+  138021: [
+    'WhatsApp client terminated the call due to not receiving any media for a long time. Please try again',
+    'WhatsApp client terminated the call due to not receiving any media for a long time.',
+  ],
+  138022: [
+    'WhatsApp client terminated the call due to not sending any media for a long time. Please try again',
+    'WhatsApp client terminated the call due to not sending any media for a long time.',
+  ],
+  138023: [
+    'The call was accepted but ended without media signals. Please try again',
+    'The call was accepted but no media signals were received; connection state unknown.',
+  ],
 };
 
 const SDP_OFFER =
@@ -120,7 +129,10 @@ export function createWebhooks(now: () => number, events: CallEvents): SandboxWe
             field,
             value: {
               messaging_product: 'whatsapp',
-              metadata: { display_phone_number: w.displayPhoneNumber ?? WEBHOOK_DEFAULTS.displayPhoneNumber, phone_number_id: w.phoneNumberId ?? WEBHOOK_DEFAULTS.phoneNumberId },
+              metadata: {
+                display_phone_number: w.displayPhoneNumber ?? WEBHOOK_DEFAULTS.displayPhoneNumber,
+                phone_number_id: w.phoneNumberId ?? WEBHOOK_DEFAULTS.phoneNumberId,
+              },
               ...value,
             },
           },
@@ -129,7 +141,9 @@ export function createWebhooks(now: () => number, events: CallEvents): SandboxWe
     ],
   });
   const contacts = (o: { user?: string; userId?: string; userName?: string }) =>
-    o.user || o.userId ? [{ profile: { name: o.userName ?? o.user ?? 'WhatsApp User' }, ...(o.user ? { wa_id: o.user } : {}), ...(o.userId ? { user_id: o.userId } : {}) }] : undefined;
+    o.user || o.userId
+      ? [{ profile: { name: o.userName ?? o.user ?? 'WhatsApp User' }, ...(o.user ? { wa_id: o.user } : {}), ...(o.userId ? { user_id: o.userId } : {}) }]
+      : undefined;
   /** id, from, to (+ BSUID), as the real payloads order them. */
   const parties = (o: CallWebhookOptions) => {
     const business = o.displayPhoneNumber ?? WEBHOOK_DEFAULTS.displayPhoneNumber;
@@ -167,7 +181,8 @@ export function createWebhooks(now: () => number, events: CallEvents): SandboxWe
       const end = o.timestamp ?? Math.floor(now() / 1000);
       const known = o.errorCode !== undefined ? TERMINATE_ERRORS[o.errorCode] : undefined;
       const title = o.errorTitle ?? known?.[0] ?? 'Call failed';
-      const errors = o.errorCode !== undefined ? [{ code: o.errorCode, title, message: title, error_data: { details: o.errorDetails ?? known?.[1] ?? title } }] : undefined;
+      const errors =
+        o.errorCode !== undefined ? [{ code: o.errorCode, title, message: title, error_data: { details: o.errorDetails ?? known?.[1] ?? title } }] : undefined;
       const answered = o.durationS !== undefined;
       const call = {
         ...parties(o),

@@ -93,10 +93,14 @@ export class CallPath {
   ingest(signals: Signals): void {
     for (const signal of signals.calls) this.ingestCallSignal(signal);
     for (const r of signals.quotaReadings ?? []) {
-      after(this.pairKeyOf(r.phoneNumberId, r.consumer), (pairKey) => {
-        const { currentUsage, maxAllowed, limitExpiresAt, observedAt } = r;
-        void this.store.setQuotaReading(r.phoneNumberId, pairKey, { currentUsage, maxAllowed, limitExpiresAt, observedAt }, QUOTA_WINDOW_MS);
-      }, (err) => this.deps.diag.error('internal error in quota reading', err));
+      after(
+        this.pairKeyOf(r.phoneNumberId, r.consumer),
+        (pairKey) => {
+          const { currentUsage, maxAllowed, limitExpiresAt, observedAt } = r;
+          void this.store.setQuotaReading(r.phoneNumberId, pairKey, { currentUsage, maxAllowed, limitExpiresAt, observedAt }, QUOTA_WINDOW_MS);
+        },
+        (err) => this.deps.diag.error('internal error in quota reading', err),
+      );
     }
     for (const r of signals.permissionReplies ?? []) {
       this.once(r.dedupeKey, () => this.callMetrics.permissionReply(r.phoneNumberId, r.response, r.responseSource));
@@ -153,7 +157,11 @@ export class CallPath {
   /** Runs `count` once per key across instances (a redelivered webhook); always when there is no key. */
   private once(key: string | undefined, count: () => void): void {
     if (!key) return count();
-    after(this.store.claimOnce(key, DEFAULTS.tombstoneMs), (won) => won && count(), (err) => this.deps.diag.error('internal error in dedupe', err));
+    after(
+      this.store.claimOnce(key, DEFAULTS.tombstoneMs),
+      (won) => won && count(),
+      (err) => this.deps.diag.error('internal error in dedupe', err),
+    );
   }
 
   /**
@@ -187,10 +195,15 @@ export class CallPath {
 
   private createCallMetrics(meter: Meter): CallMetrics {
     const c = () => this.deps.config();
-    return new CallMetrics(meter, () => this.store, {
-      concurrentCallLimit: () => c().concurrentCallLimit ?? DEFAULTS.concurrentCallLimit,
-      businessInitiatedCallLimit: () => c().businessInitiatedCallLimit ?? DEFAULTS.businessInitiatedCallLimit,
-      callInitiationLimit: () => c().callInitiationLimit ?? DEFAULTS.callInitiationLimit,
-    }, this.now);
+    return new CallMetrics(
+      meter,
+      () => this.store,
+      {
+        concurrentCallLimit: () => c().concurrentCallLimit ?? DEFAULTS.concurrentCallLimit,
+        businessInitiatedCallLimit: () => c().businessInitiatedCallLimit ?? DEFAULTS.businessInitiatedCallLimit,
+        callInitiationLimit: () => c().callInitiationLimit ?? DEFAULTS.callInitiationLimit,
+      },
+      this.now,
+    );
   }
 }

@@ -36,7 +36,13 @@ export class EventRouter {
 
   graphOperation(event: GraphOperationEvent): void {
     this.guard('a Graph operation', () => {
-      const { span } = recordGraphOperation(event, { tracer: this.deps.tracer, metrics: this.deps.metrics, config: this.deps.config, diag: this.deps.diag });
+      const { deps } = this;
+      const { span } = recordGraphOperation(event, {
+        tracer: () => deps.tracer(),
+        metrics: () => deps.metrics(),
+        config: () => deps.config(),
+        diag: deps.diag,
+      });
       const calls = this.deps.calls();
       const signals = signalsOfGraphOperation(event, span.spanContext());
       // A call request names its number even when it failed without a call id (e.g. 138002 at the

@@ -51,9 +51,19 @@ export class WhatsAppCallingInstrumentation extends InstrumentationBase<WhatsApp
   protected override init(): InstrumentationNodeModuleDefinition[] {
     const deps = () => this.sipSources.libraryDeps;
     return [
-      new InstrumentationNodeModuleDefinition('sip', ['>=0.0.6 <1'], (mod: SipModule) => patchSipPackage(mod, deps()), (mod: SipModule) => unpatchSipPackage(mod)),
+      new InstrumentationNodeModuleDefinition(
+        'sip',
+        ['>=0.0.6 <1'],
+        (mod: SipModule) => patchSipPackage(mod, deps()),
+        (mod: SipModule) => unpatchSipPackage(mod),
+      ),
       new InstrumentationNodeModuleDefinition('drachtio-srf', ['>=4 <6'], undefined, undefined, [
-        new InstrumentationNodeModuleFile('drachtio-srf/lib/drachtio-agent.js', ['>=4 <6'], (Agent: AgentClass) => patchDrachtioAgent(Agent, deps()), (Agent: AgentClass) => unpatchDrachtioAgent(Agent)),
+        new InstrumentationNodeModuleFile(
+          'drachtio-srf/lib/drachtio-agent.js',
+          ['>=4 <6'],
+          (Agent: AgentClass) => patchDrachtioAgent(Agent, deps()),
+          (Agent: AgentClass) => unpatchDrachtioAgent(Agent),
+        ),
       ]),
     ];
   }

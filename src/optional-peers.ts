@@ -45,7 +45,9 @@ export function missingPeersMessage(entry: string, missing: readonly OptionalPee
   ];
   if (missing.includes(SDK_NODE) && !nodeRunsSdk3()) {
     // The newest sdk-node (SDK 3) needs Node >= 22.15 and API 1.10; on older Node npm would pick it anyway.
-    lines.push(`  (on this Node ${process.versions.node}: npm install @opentelemetry/api@1.9 ${missing.map((m) => (m === SDK_NODE ? `${SDK_NODE}@0.223` : m)).join(' ')})`);
+    lines.push(
+      `  (on this Node ${process.versions.node}: npm install @opentelemetry/api@1.9 ${missing.map((m) => (m === SDK_NODE ? `${SDK_NODE}@0.223` : m)).join(' ')})`,
+    );
   }
   if (missing.includes(INSTRUMENTATION_UNDICI)) {
     lines.push('or set OTEL_NODE_DISABLED_INSTRUMENTATIONS=undici to start without the fetch/undici HTTP spans.');

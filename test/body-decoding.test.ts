@@ -26,7 +26,13 @@ const graphLike = fc.oneof(
   fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('latin1')),
 );
 const level = fc.integer({ min: 0, max: 9 });
-const strategy = fc.constantFrom(zlib.constants.Z_DEFAULT_STRATEGY, zlib.constants.Z_FIXED, zlib.constants.Z_HUFFMAN_ONLY, zlib.constants.Z_RLE, zlib.constants.Z_FILTERED);
+const strategy = fc.constantFrom(
+  zlib.constants.Z_DEFAULT_STRATEGY,
+  zlib.constants.Z_FIXED,
+  zlib.constants.Z_HUFFMAN_ONLY,
+  zlib.constants.Z_RLE,
+  zlib.constants.Z_FILTERED,
+);
 
 describe('gzip bodies', () => {
   it('decodes complete gzip bodies to exactly the text that was compressed', () => {
@@ -69,8 +75,7 @@ describe('gzip bodies', () => {
   it('decodes gzip, deflate and br bodies that inflate past one output chunk, within the output bound', () => {
     const big = JSON.stringify({ data: Array.from({ length: 4000 }, (_, i) => ({ id: i, name: 'x'.repeat(i % 50) })) });
     for (const encoding of ['gzip', 'deflate', 'br'] as const) {
-      const bytes =
-        encoding === 'gzip' ? zlib.gzipSync(big) : encoding === 'deflate' ? zlib.deflateSync(big) : zlib.brotliCompressSync(big);
+      const bytes = encoding === 'gzip' ? zlib.gzipSync(big) : encoding === 'deflate' ? zlib.deflateSync(big) : zlib.brotliCompressSync(big);
       expect(bytes.length * 8).toBeLessThan(big.length); // inflates past one output chunk
       expect(decodeBody(bytes, encoding, MAX)).toBe(big);
       expect(decodeBody(bytes, encoding, 1000)).toBeUndefined(); // the bound still holds

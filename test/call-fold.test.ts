@@ -26,7 +26,16 @@ const uicMediaTimeout: CallSignal[] = [
 
 /** A business-initiated call: placed, answered, ringing/accepted statuses, completed after 95 s. */
 const bicCompleted: CallSignal[] = [
-  sig({ type: 'connect', at: T0, source: 'graph_api', succeeded: true, direction: 'business_initiated', consumer: '14085551234', requestId: 'REQ', dedupeKey: 'graph|REQ' }),
+  sig({
+    type: 'connect',
+    at: T0,
+    source: 'graph_api',
+    succeeded: true,
+    direction: 'business_initiated',
+    consumer: '14085551234',
+    requestId: 'REQ',
+    dedupeKey: 'graph|REQ',
+  }),
   sig({ type: 'connect_answer', at: T0 + 1000, direction: 'business_initiated' }),
   sig({ type: 'status', at: T0 + 2000, status: 'ringing', direction: 'business_initiated' }),
   sig({ type: 'status', at: T0 + 9000, status: 'accepted', direction: 'business_initiated' }),
@@ -55,7 +64,11 @@ describe('call record fold', () => {
 
   it('classifies completed, rejected, unanswered and never-terminated calls', () => {
     expect(foldCall('c', bicCompleted)).toMatchObject({ status: 'completed', answered: true, durationS: 95, requestId: 'REQ', consumer: '14085551234' });
-    const rejected = [...bicCompleted.slice(0, 3), sig({ type: 'status', at: T0 + 5000, status: 'rejected' }), sig({ type: 'terminate', at: T0 + 5500, status: 'failed' })];
+    const rejected = [
+      ...bicCompleted.slice(0, 3),
+      sig({ type: 'status', at: T0 + 5000, status: 'rejected' }),
+      sig({ type: 'terminate', at: T0 + 5500, status: 'failed' }),
+    ];
     expect(foldCall('c', rejected).status).toBe('rejected');
     const unanswered = [...bicCompleted.slice(0, 3), sig({ type: 'terminate', at: T0 + 60_000, status: 'failed' })];
     expect(foldCall('c', unanswered)).toMatchObject({ status: 'unanswered', answered: false });
@@ -80,9 +93,11 @@ describe('call record fold', () => {
       const deliveries = fc
         .array(fc.constantFrom(...signals), { maxLength: 8 })
         .chain((dups) => fc.shuffledSubarray([...signals, ...dups], { minLength: signals.length + dups.length }));
-      fc.assert(fc.property(deliveries, (order) => {
-        expect(foldCall('wacid.A', order)).toEqual(expected);
-      }));
+      fc.assert(
+        fc.property(deliveries, (order) => {
+          expect(foldCall('wacid.A', order)).toEqual(expected);
+        }),
+      );
     }
   });
 });
@@ -90,13 +105,34 @@ describe('call record fold', () => {
 describe('webhook delivery parsing', () => {
   const envelope = (field: string, value: object) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: '553133154547046', changes: [{ field, value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15551441906', phone_number_id: PHONE }, ...value } }] }],
+    entry: [
+      {
+        id: '553133154547046',
+        changes: [{ field, value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15551441906', phone_number_id: PHONE }, ...value } }],
+      },
+    ],
   });
 
   it('reads the real media-timeout terminate capture with errors in both places once', () => {
-    const errors = [{ code: 138021, title: 'WhatsApp client terminated the call', message: 'WhatsApp client terminated the call', error_data: { details: 'x' } }];
+    const errors = [
+      { code: 138021, title: 'WhatsApp client terminated the call', message: 'WhatsApp client terminated the call', error_data: { details: 'x' } },
+    ];
     const delivery = envelope('calls', {
-      calls: [{ id: 'wacid.HBgM', from: '917358580180', to: '15551441906', event: 'terminate', timestamp: '1760681533', direction: 'USER_INITIATED', start_time: '1760681513', end_time: '1760681533', duration: 20, status: 'FAILED', errors }],
+      calls: [
+        {
+          id: 'wacid.HBgM',
+          from: '917358580180',
+          to: '15551441906',
+          event: 'terminate',
+          timestamp: '1760681533',
+          direction: 'USER_INITIATED',
+          start_time: '1760681513',
+          end_time: '1760681533',
+          duration: 20,
+          status: 'FAILED',
+          errors,
+        },
+      ],
       errors,
     });
     const { calls: signals, unattachedErrors } = signalsOfWebhook(delivery, 0);
@@ -118,7 +154,9 @@ describe('webhook delivery parsing', () => {
   });
 
   it('reads connects, statuses in any casing, several entries, and tolerates missing phone numbers', () => {
-    const d1 = envelope('calls', { calls: [{ id: 'wacid.U', event: 'connect', timestamp: '1749196895', direction: 'USER_INITIATED', from_user_id: 'US.1349' }] });
+    const d1 = envelope('calls', {
+      calls: [{ id: 'wacid.U', event: 'connect', timestamp: '1749196895', direction: 'USER_INITIATED', from_user_id: 'US.1349' }],
+    });
     const d2 = envelope('calls', { statuses: [{ id: 'wacid.B', type: 'call', status: 'Ringing', timestamp: '1749197000' }] });
     const both = { object: 'whatsapp_business_account', entry: [...d1.entry, ...d2.entry] };
     const { calls: signals } = signalsOfWebhook(both, 0);
@@ -130,24 +168,40 @@ describe('webhook delivery parsing', () => {
 
   it('reads permission replies and message-level errors from the messages field', () => {
     const delivery = envelope('messages', {
-      messages: [{ from: '16505551234', id: 'wamid.x', timestamp: '1767168000', type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, response_source: 'user_action' } } }],
+      messages: [
+        {
+          from: '16505551234',
+          id: 'wamid.x',
+          timestamp: '1767168000',
+          type: 'interactive',
+          interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, response_source: 'user_action' } },
+        },
+      ],
       statuses: [{ id: 'wamid.y', status: 'failed', errors: [{ code: 131026, title: 'Message undeliverable' }] }],
     });
     const parsed = signalsOfWebhook(delivery, 0);
-    expect(parsed.permissionReplies).toEqual([expect.objectContaining({ response: 'accept', responseSource: 'user_action', permanent: false, phoneNumberId: PHONE })]);
+    expect(parsed.permissionReplies).toEqual([
+      expect.objectContaining({ response: 'accept', responseSource: 'user_action', permanent: false, phoneNumberId: PHONE }),
+    ]);
     expect(parsed.unattachedErrors).toEqual([{ field: 'messages', phoneNumberId: PHONE, code: 131026, dedupeKey: 'wh|message-error|wamid.y|131026' }]);
     expect(parsed.permissionReplies?.[0].dedupeKey).toBe('wh|permission|wamid.x');
   });
 
   it('never throws and yields only well-formed signals for hostile deliveries', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.jsonValue().map((v) => envelope('calls', { calls: [v, { id: v, event: 'terminate', errors: v, duration: v }], statuses: v, errors: v }))), (body) => {
-        const { calls: signals } = signalsOfWebhook(body, 1);
-        for (const s of signals) {
-          expect(typeof s.callId).toBe('string');
-          expect(Number.isFinite(s.at)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.jsonValue().map((v) => envelope('calls', { calls: [v, { id: v, event: 'terminate', errors: v, duration: v }], statuses: v, errors: v })),
+        ),
+        (body) => {
+          const { calls: signals } = signalsOfWebhook(body, 1);
+          for (const s of signals) {
+            expect(typeof s.callId).toBe('string');
+            expect(Number.isFinite(s.at)).toBe(true);
+          }
+        },
+      ),
     );
   });
 });

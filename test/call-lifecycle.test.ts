@@ -107,14 +107,24 @@ describe('user-initiated call', () => {
     await deliver(sb.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, durationS: 30 }), apps.fastifyUrl);
     const call = await callSpanOf(wacid);
     expect(call.kind).toBe(SpanKind.SERVER);
-    expect(call.attributes).toMatchObject({ 'whatsapp.call.status': 'completed', 'whatsapp.call.pre_accepted': true, 'whatsapp.call.direction': 'user_initiated' });
+    expect(call.attributes).toMatchObject({
+      'whatsapp.call.status': 'completed',
+      'whatsapp.call.pre_accepted': true,
+      'whatsapp.call.direction': 'user_initiated',
+    });
     expect(call.attributes['whatsapp.call.pre_accept.delay']).toBeGreaterThanOrEqual(1);
     expect(call.attributes['whatsapp.call.accept.delay']).toBeGreaterThanOrEqual(0);
-    expect(call.events.map((e) => e.name)).toEqual(['whatsapp.webhook.connect', 'whatsapp.graph_api.pre_accept', 'whatsapp.graph_api.accept', 'whatsapp.webhook.terminate']);
+    expect(call.events.map((e) => e.name)).toEqual([
+      'whatsapp.webhook.connect',
+      'whatsapp.graph_api.pre_accept',
+      'whatsapp.graph_api.accept',
+      'whatsapp.webhook.terminate',
+    ]);
   });
 
   it('counts an accept without pre_accept at the accept, while the call is live, labelled with its media security', async () => {
-    const clipRisk = async () => sumOf(await harness.metric('whatsapp.calling.accepts_without_pre_accept'), { 'whatsapp.phone_number_id': PHONE, 'whatsapp.media.security': 'dtls' });
+    const clipRisk = async () =>
+      sumOf(await harness.metric('whatsapp.calling.accepts_without_pre_accept'), { 'whatsapp.phone_number_id': PHONE, 'whatsapp.media.security': 'dtls' });
     const before = await clipRisk();
     const wacid = 'wacid.UIC-nopre';
     await deliver(sb.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER }));
@@ -162,7 +172,9 @@ describe('user-initiated call', () => {
     await deliver(sb.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, status: 'FAILED' }));
     const call = await callSpanOf(wacid);
     expect(call.attributes['whatsapp.call.status']).toBe('rejected');
-    expect(sumOf(await harness.metric('whatsapp.calling.calls'), { 'whatsapp.call.status': 'rejected', 'whatsapp.call.direction': 'user_initiated' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sumOf(await harness.metric('whatsapp.calling.calls'), { 'whatsapp.call.status': 'rejected', 'whatsapp.call.direction': 'user_initiated' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -178,13 +190,27 @@ describe('media timeouts', () => {
     const wacid = `wacid.MT${code}`;
     await deliver(sb.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER }));
     await graph({ action: 'accept', call_id: wacid, session: { sdp_type: 'answer', sdp: SDP } });
-    await deliver(sb.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, durationS: duration, errorCode: code, errorTitle: 'media timeout' }));
+    await deliver(
+      sb.webhooks.terminate({ callId: wacid, direction: 'USER_INITIATED', user: USER, durationS: duration, errorCode: code, errorTitle: 'media timeout' }),
+    );
     const call = await callSpanOf(wacid);
-    expect(call.attributes).toMatchObject({ 'whatsapp.call.status': 'failed', 'whatsapp.error.code': code, 'whatsapp.error.category': 'media_timeout', 'whatsapp.media_timeout.kind': kind, 'whatsapp.media_timeout.phase': phase });
+    expect(call.attributes).toMatchObject({
+      'whatsapp.call.status': 'failed',
+      'whatsapp.error.code': code,
+      'whatsapp.error.category': 'media_timeout',
+      'whatsapp.media_timeout.kind': kind,
+      'whatsapp.media_timeout.phase': phase,
+    });
     expect(call.status.code).toBe(SpanStatusCode.ERROR);
     expect(call.events.some((e) => e.name === 'whatsapp.error.remedy')).toBe(true);
     expect(sumOf(await harness.metric('whatsapp.calling.media_timeouts'), match) - before).toBe(1);
-    expect(sumOf(await harness.metric('whatsapp.calling.errors'), { 'error.type': String(code), 'whatsapp.operation': 'webhook.terminate', 'whatsapp.error.category': 'media_timeout' }) - errorsBefore).toBe(1);
+    expect(
+      sumOf(await harness.metric('whatsapp.calling.errors'), {
+        'error.type': String(code),
+        'whatsapp.operation': 'webhook.terminate',
+        'whatsapp.error.category': 'media_timeout',
+      }) - errorsBefore,
+    ).toBe(1);
   });
 });
 

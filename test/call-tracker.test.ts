@@ -29,11 +29,26 @@ function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
   });
   const advance = (ms: number) => (now += ms);
   const bic = (callId: string, to = '14085551234'): CallSignal => ({
-    callId, type: 'connect', source: 'graph_api', signaling: 'graph_api', at: now, dedupeKey: `graph|${callId}`,
-    phoneNumberId: PHONE, direction: 'business_initiated', consumer: to, succeeded: true,
+    callId,
+    type: 'connect',
+    source: 'graph_api',
+    signaling: 'graph_api',
+    at: now,
+    dedupeKey: `graph|${callId}`,
+    phoneNumberId: PHONE,
+    direction: 'business_initiated',
+    consumer: to,
+    succeeded: true,
   });
   const wh = (callId: string, s: Partial<CallSignal> & Pick<CallSignal, 'type'>): CallSignal => ({
-    callId, source: 'webhook', signaling: 'graph_api', at: now, dedupeKey: `wh|${s.type}|${s.status ?? ''}|${now}`, phoneNumberId: PHONE, direction: 'business_initiated', ...s,
+    callId,
+    source: 'webhook',
+    signaling: 'graph_api',
+    at: now,
+    dedupeKey: `wh|${s.type}|${s.status ?? ''}|${now}`,
+    phoneNumberId: PHONE,
+    direction: 'business_initiated',
+    ...s,
   });
   const snapshot = (pairLimit = 3) => {
     const figures = store.readFigures(now, QUOTA_WINDOW_MS);

@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 beforeEach(() => harness.instrumentation.setConfig({ graphApiBaseUrls: [sb.url], traceContextInCallbackData: true }));
 
-const body = (extra: object) => JSON.stringify({ messaging_product: 'whatsapp', to: '14085551234', action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0' }, ...extra });
+const body = (extra: object) =>
+  JSON.stringify({ messaging_product: 'whatsapp', to: '14085551234', action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0' }, ...extra });
 async function sentInSpan(client: ClientName, payload: string): Promise<{ sent: Record<string, unknown>; traceparent: string }> {
   return tracer.startActiveSpan('app', async (span) => {
     const res = await send(client, { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/calls`, body: payload });
@@ -40,11 +41,14 @@ async function sentInSpan(client: ClientName, payload: string): Promise<{ sent: 
 }
 
 describe('adding the trace context to requests', () => {
-  it.each(['node:http(s)', 'axios', 'got', 'undici.request'] as ClientName[])('%s: adds the active traceparent to a connect without callback data', async (client) => {
-    const { sent, traceparent } = await sentInSpan(client, body({}));
-    expect(sent.biz_opaque_callback_data).toBe(traceparent);
-    expect(sent.to).toBe('14085551234');
-  });
+  it.each(['node:http(s)', 'axios', 'got', 'undici.request'] as ClientName[])(
+    '%s: adds the active traceparent to a connect without callback data',
+    async (client) => {
+      const { sent, traceparent } = await sentInSpan(client, body({}));
+      expect(sent.biz_opaque_callback_data).toBe(traceparent);
+      expect(sent.to).toBe('14085551234');
+    },
+  );
 
   it("never overwrites the app's own value, and leaves other actions and fetch bodies alone", async () => {
     expect((await sentInSpan('axios', body({ biz_opaque_callback_data: 'order-42' }))).sent.biz_opaque_callback_data).toBe('order-42');
@@ -81,7 +85,11 @@ describe('continuing the trace on the webhook side', () => {
     const hook = (_span: unknown) => seen.push(trace.getSpanContext(context.active())?.traceId ?? 'none');
     apps.onHandled = hook;
     for (const url of [apps.expressJsonUrl, apps.fastifyUrl]) {
-      const res = await sb.webhooks.send(url, sb.webhooks.status({ callId: placed, status: 'RINGING', bizOpaqueCallbackData: sent.biz_opaque_callback_data as string }), { appSecret: APP_SECRET });
+      const res = await sb.webhooks.send(
+        url,
+        sb.webhooks.status({ callId: placed, status: 'RINGING', bizOpaqueCallbackData: sent.biz_opaque_callback_data as string }),
+        { appSecret: APP_SECRET },
+      );
       expect(res.status).toBe(200);
     }
     expect(seen).toEqual([traceparent.split('-')[1], traceparent.split('-')[1]]);

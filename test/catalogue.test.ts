@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  CATEGORY_DESCRIPTIONS, ERROR_CATEGORIES, GRAPH_ERROR_ENTRIES, SIP_STATUS_ENTRIES, classifyGraphError,
-  classifySipResponse, isErrorCategory, lookupGraphError, warningText, type ErrorCategory,
+  CATEGORY_DESCRIPTIONS,
+  ERROR_CATEGORIES,
+  GRAPH_ERROR_ENTRIES,
+  SIP_STATUS_ENTRIES,
+  classifyGraphError,
+  classifySipResponse,
+  isErrorCategory,
+  lookupGraphError,
+  warningText,
+  type ErrorCategory,
 } from '../src/catalogue';
 
 const DAILY_LIMIT_TEXT = 'Business Initiated Connected Call Per Day Limit Hit';
@@ -29,13 +37,33 @@ const GRAPH_CATEGORY_OF: Record<ErrorCategory, number[]> = {
 
 /** Meta's calling table (§7) with its HTTP statuses and channels. */
 const CALLING_TABLE: [code: number, http: number | undefined, channel: string][] = [
-  [100, 400, 'sync'], [613, 429, 'sync'], [131009, 400, 'sync'], [131030, 400, 'sync'],
-  [131044, 400, 'calls_webhook'], [131055, 400, 'sync'], [138000, 401, 'sync'], [138001, 400, 'sync'],
-  [138002, 429, 'sync'], [138003, 400, 'sync'], [138004, 500, 'sync'], [138005, 429, 'sync'],
-  [138006, 401, 'sync'], [138007, 500, 'unknown'], [138009, 400, 'sync'], [138011, undefined, 'unknown'],
-  [138012, 400, 'sync'], [138013, 400, 'sync'], [138014, 400, 'sync'], [138015, 400, 'sync'],
-  [138017, 400, 'sync'], [138018, 400, 'sync'], [138019, 400, 'calls_webhook'], [138020, 400, 'calls_webhook'],
-  [138021, 400, 'calls_webhook'], [138022, 400, 'calls_webhook'], [138023, 400, 'calls_webhook'],
+  [100, 400, 'sync'],
+  [613, 429, 'sync'],
+  [131009, 400, 'sync'],
+  [131030, 400, 'sync'],
+  [131044, 400, 'calls_webhook'],
+  [131055, 400, 'sync'],
+  [138000, 401, 'sync'],
+  [138001, 400, 'sync'],
+  [138002, 429, 'sync'],
+  [138003, 400, 'sync'],
+  [138004, 500, 'sync'],
+  [138005, 429, 'sync'],
+  [138006, 401, 'sync'],
+  [138007, 500, 'unknown'],
+  [138009, 400, 'sync'],
+  [138011, undefined, 'unknown'],
+  [138012, 400, 'sync'],
+  [138013, 400, 'sync'],
+  [138014, 400, 'sync'],
+  [138015, 400, 'sync'],
+  [138017, 400, 'sync'],
+  [138018, 400, 'sync'],
+  [138019, 400, 'calls_webhook'],
+  [138020, 400, 'calls_webhook'],
+  [138021, 400, 'calls_webhook'],
+  [138022, 400, 'calls_webhook'],
+  [138023, 400, 'calls_webhook'],
   [131026, undefined, 'messages_webhook'],
 ];
 const GENERAL_CODES = [190, 10, 3, 4, 80007, 130429, 1, 2, 131000, 131016, 131056];
@@ -43,9 +71,22 @@ const GENERAL_CODES = [190, 10, 3, 4, 80007, 130429, 1, 2, 131000, 131016, 13105
 describe('error categories', () => {
   it('lists all sixteen categories in the documented order, unknown last', () => {
     expect(ERROR_CATEGORIES).toEqual([
-      'invalid_request', 'auth', 'permission', 'configuration', 'account_restricted', 'rate_limited',
-      'concurrency_limit', 'daily_quota', 'duplicate_call', 'recipient_unavailable', 'declined',
-      'connection', 'connect_timeout', 'media_timeout', 'server', 'unknown',
+      'invalid_request',
+      'auth',
+      'permission',
+      'configuration',
+      'account_restricted',
+      'rate_limited',
+      'concurrency_limit',
+      'daily_quota',
+      'duplicate_call',
+      'recipient_unavailable',
+      'declined',
+      'connection',
+      'connect_timeout',
+      'media_timeout',
+      'server',
+      'unknown',
     ]);
   });
 
@@ -173,11 +214,16 @@ describe('SIP status catalogue', () => {
     expect(c({ status: 403, reason })).toMatchObject({ isError: true, category, key, remedy: expect.any(String) });
   });
 
-  it.each([[SERVER_MISMATCH, 'configuration'], [NO_PERMISSION, 'permission'], [APP_NOT_AUTHORIZED, 'configuration'], [DAILY_LIMIT, 'daily_quota']])('classifies a plain "403 Forbidden" by its raw Warning: 399 wa.meta.vc "%s" header as %s', (text, category) => {
+  it.each([
+    [SERVER_MISMATCH, 'configuration'],
+    [NO_PERMISSION, 'permission'],
+    [APP_NOT_AUTHORIZED, 'configuration'],
+    [DAILY_LIMIT, 'daily_quota'],
+  ])('classifies a plain "403 Forbidden" by its raw Warning: 399 wa.meta.vc "%s" header as %s', (text, category) => {
     expect(c({ status: 403, reason: 'Forbidden', warning: `399 wa.meta.vc "${text}"` }).category).toBe(category);
   });
 
-  it('matches Meta\'s 403 texts case-insensitively, even with the status code in front', () => {
+  it("matches Meta's 403 texts case-insensitively, even with the status code in front", () => {
     expect(c({ status: 403, reason: `403 ${DAILY_LIMIT}`.toUpperCase() }).category).toBe('daily_quota');
     expect(c({ status: 403, reason: 'no approved call permission found' }).category).toBe('permission');
     expect(c({ status: 403, reason: 'Connected Call Per Day' }).category).toBe('daily_quota');
@@ -225,10 +271,16 @@ describe('SIP status catalogue', () => {
   });
 
   it.each([
-    [400, 'Asset not found, invalid business phone number', 'configuration'], [404, 'Not found', 'configuration'],
-    [408, 'RTP Timeout', 'media_timeout'], [480, 'Temporarily Unavailable', 'recipient_unavailable'],
-    [486, 'Busy Here', 'declined'], [603, 'Decline', 'declined'], [500, 'Server Internal Error', 'server'],
-    [503, 'Service Unavailable', 'server'], [502, 'Bad Gateway', 'server'], [504, 'Server Time-out', 'server'],
+    [400, 'Asset not found, invalid business phone number', 'configuration'],
+    [404, 'Not found', 'configuration'],
+    [408, 'RTP Timeout', 'media_timeout'],
+    [480, 'Temporarily Unavailable', 'recipient_unavailable'],
+    [486, 'Busy Here', 'declined'],
+    [603, 'Decline', 'declined'],
+    [500, 'Server Internal Error', 'server'],
+    [503, 'Service Unavailable', 'server'],
+    [502, 'Bad Gateway', 'server'],
+    [504, 'Server Time-out', 'server'],
   ])('classifies SIP %i %s as %s', (status, reason, category) => {
     expect(c({ status, reason })).toMatchObject({ isError: true, category, remedy: expect.any(String) });
   });
@@ -266,7 +318,7 @@ describe('SIP status catalogue', () => {
     expect(new Set(SIP_STATUS_ENTRIES.map((e) => e.key)).size).toBe(SIP_STATUS_ENTRIES.length);
   });
 
-  it('covers every SIP status of Meta\'s table', () => {
+  it("covers every SIP status of Meta's table", () => {
     const statuses = new Set(SIP_STATUS_ENTRIES.map((e) => e.status));
     for (const s of [400, 403, 404, 407, 408, 480, 486, 487, 500, 503]) expect(statuses.has(s), String(s)).toBe(true);
   });
@@ -277,20 +329,31 @@ describe('classifiers on arbitrary input', () => {
 
   it('classifySipResponse never throws and gives a documented category exactly when it reports an error', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer(), fc.double(), fc.integer({ min: 100, max: 699 })), anyText, anyText, fc.boolean(), fc.boolean(), (status, reason, warning, credentialsSent, cancelled) => {
-        const r = classifySipResponse({ status, reason, warning, credentialsSent, cancelled });
-        if (r.isError) expect(ERROR_CATEGORIES).toContain(r.category);
-        else expect(r.category).toBeUndefined();
-        expect(r.key).toMatch(/^sip_[a-z0-9_]+$/);
-      }),
+      fc.property(
+        fc.oneof(fc.integer(), fc.double(), fc.integer({ min: 100, max: 699 })),
+        anyText,
+        anyText,
+        fc.boolean(),
+        fc.boolean(),
+        (status, reason, warning, credentialsSent, cancelled) => {
+          const r = classifySipResponse({ status, reason, warning, credentialsSent, cancelled });
+          if (r.isError) expect(ERROR_CATEGORIES).toContain(r.category);
+          else expect(r.category).toBeUndefined();
+          expect(r.key).toMatch(/^sip_[a-z0-9_]+$/);
+        },
+      ),
     );
   });
 
   it('classifyGraphError never throws and always returns a documented category', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)), fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)), (code, httpStatus) => {
-        expect(ERROR_CATEGORIES).toContain(classifyGraphError({ code, httpStatus }).category);
-      }),
+      fc.property(
+        fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)),
+        fc.oneof(fc.integer(), fc.double(), fc.constant(undefined)),
+        (code, httpStatus) => {
+          expect(ERROR_CATEGORIES).toContain(classifyGraphError({ code, httpStatus }).category);
+        },
+      ),
     );
   });
 

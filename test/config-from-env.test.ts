@@ -44,9 +44,7 @@ describe('configuration from the environment', () => {
   });
 
   it('ignores malformed values instead of guessing', () => {
-    expect(
-      configFromEnv({ OTEL_WHATSAPP_CONSUMER_NUMBERS: 'everything', OTEL_WHATSAPP_MAX_BODY_BYTES: '-1', OTEL_WHATSAPP_HEP_PORT: '70000' }),
-    ).toEqual({});
+    expect(configFromEnv({ OTEL_WHATSAPP_CONSUMER_NUMBERS: 'everything', OTEL_WHATSAPP_MAX_BODY_BYTES: '-1', OTEL_WHATSAPP_HEP_PORT: '70000' })).toEqual({});
     expect(configFromEnv({ OTEL_WHATSAPP_HEP_PORT: '0', OTEL_WHATSAPP_HEP_MAX_CONNECTIONS: 'many' }).hep).toEqual({ port: 0 });
   });
 

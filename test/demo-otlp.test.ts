@@ -60,7 +60,12 @@ describe('the demo with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     receiver = await startReceiver();
     // PATH without sipp: the SIP leg is skipped (and says why), the rest runs as usual.
     run = await runCli(['--prometheus-port', '0'], {
-      env: { PATH: path.dirname(process.execPath), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'contact-centre-under-test' },
+      env: {
+        PATH: path.dirname(process.execPath),
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'contact-centre-under-test',
+      },
     });
     const traces = receiver.received.filter((r) => r.path === '/v1/traces');
     spans = traces.flatMap((t) => t.body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans)));
@@ -102,15 +107,24 @@ describe('the demo with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect(connect?.parentSpanId).toBe(scenario!.spanId);
   });
 
-  it('exports the whatsapp.calling.* metrics, with the run\'s counts in the last export', () => {
+  it("exports the whatsapp.calling.* metrics, with the run's counts in the last export", () => {
     const exports = receiver.received.filter((r) => r.path === '/v1/metrics');
     expect(exports.length).toBeGreaterThan(0);
     const metricsOf = (e: Received) => e.body.resourceMetrics.flatMap((rm: any) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics));
     const names = new Set(exports.flatMap((e) => metricsOf(e).map((m: any) => m.name)));
-    for (const n of ['whatsapp.calling.calls', 'whatsapp.calling.errors', 'whatsapp.calling.media_timeouts', 'whatsapp.calling.operation.duration', 'whatsapp.calling.calls.active.limit']) {
+    for (const n of [
+      'whatsapp.calling.calls',
+      'whatsapp.calling.errors',
+      'whatsapp.calling.media_timeouts',
+      'whatsapp.calling.operation.duration',
+      'whatsapp.calling.calls.active.limit',
+    ]) {
       expect(names, n).toContain(n);
     }
-    const lastErrors = exports.map((e) => metricsOf(e).find((m: any) => m.name === 'whatsapp.calling.errors')).filter(Boolean).pop();
+    const lastErrors = exports
+      .map((e) => metricsOf(e).find((m: any) => m.name === 'whatsapp.calling.errors'))
+      .filter(Boolean)
+      .pop();
     const points = lastErrors.sum.dataPoints as { attributes: KeyValue[]; asInt?: string | number }[];
     const concurrency = points.filter((p) => attr(p.attributes, 'whatsapp.error.category') === 'concurrency_limit');
     expect(concurrency.reduce((a, p) => a + Number(p.asInt ?? 0), 0)).toBe(1);

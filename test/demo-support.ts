@@ -20,7 +20,10 @@ export interface CliRun {
  * Runs `node examples/demo.mjs …args` with only PATH and `env` in its environment. `onStdout` sees the
  * output so far (e.g. to send a signal at the right moment). Killed after `timeoutMs`.
  */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; onStdout?: (soFar: string, child: ChildProcess) => void } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; onStdout?: (soFar: string, child: ChildProcess) => void } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['examples/demo.mjs', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...opts.env } });
     let stdout = '';
@@ -57,7 +60,8 @@ export interface PrintedRow {
   under: string;
 }
 
-const ROW = /^ {2}(\d\d:\d\d:\d\d\.\d{3})\s+(Outbound|Inbound|—)\s+(GRAPH_API|SIP)\s+.+?\s{2,}(completed\*?|failed|rejected|unanswered|unknown)\s+(\S+(?: \S+)?)\s{2,}(.+?)\s{2,}(\S.*)$/;
+const ROW =
+  /^ {2}(\d\d:\d\d:\d\d\.\d{3})\s+(Outbound|Inbound|—)\s+(GRAPH_API|SIP)\s+.+?\s{2,}(completed\*?|failed|rejected|unanswered|unknown)\s+(\S+(?: \S+)?)\s{2,}(.+?)\s{2,}(\S.*)$/;
 
 /** The call-log rows of the demo's output, with the lines under each. */
 export function printedRows(stdout: string): PrintedRow[] {

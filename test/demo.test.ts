@@ -37,8 +37,16 @@ describe('the default run', () => {
     expect(only('BI unanswered')).toMatchObject({ direction: 'Outbound', status: 'unanswered' });
     expect(only('BI declined')).toMatchObject({ direction: 'Outbound', status: 'rejected' });
     // The concurrency scenario holds the limit's worth of calls, then one more is refused.
-    expect(rowsOf('concurrency limit').map((r) => r.status).sort()).toEqual(['completed', 'completed', 'completed', 'completed', 'failed']);
-    expect(rowsOf('daily quota').map((r) => r.status).sort()).toEqual(['completed', 'completed', 'completed', 'failed']);
+    expect(
+      rowsOf('concurrency limit')
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(['completed', 'completed', 'completed', 'completed', 'failed']);
+    expect(
+      rowsOf('daily quota')
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(['completed', 'completed', 'completed', 'failed']);
     expect(run.stdout).toMatch(/Call log — built from the exported spans \(\d+ calls, \d+ spans\)/);
   });
 
@@ -56,8 +64,23 @@ describe('the default run', () => {
 
   it('has a row for each error category the Graph path can produce', () => {
     const categories = new Set(rows.filter((r) => r.status === 'failed').map((r) => r.error.split(' ')[1]));
-    for (const c of ['invalid_request', 'auth', 'permission', 'configuration', 'account_restricted', 'rate_limited', 'concurrency_limit', 'daily_quota',
-      'duplicate_call', 'recipient_unavailable', 'connection', 'connect_timeout', 'media_timeout', 'server', 'unknown']) {
+    for (const c of [
+      'invalid_request',
+      'auth',
+      'permission',
+      'configuration',
+      'account_restricted',
+      'rate_limited',
+      'concurrency_limit',
+      'daily_quota',
+      'duplicate_call',
+      'recipient_unavailable',
+      'connection',
+      'connect_timeout',
+      'media_timeout',
+      'server',
+      'unknown',
+    ]) {
       expect(categories, c).toContain(c);
     }
     // A refused connection never reached Meta: its remedy is about the way there, not a Meta code.

@@ -33,7 +33,10 @@ const config = () => readYaml<CollectorConfig>(CONFIG);
 const compose = () => readCompose(COMPOSE);
 /** The component type of an id such as `otlp_grpc/traces`. */
 const typeOf = (id: string) => id.split('/')[0];
-const pipelinesOf = (signal: string) => Object.entries(config().service.pipelines).filter(([id]) => typeOf(id) === signal).map(([, p]) => p);
+const pipelinesOf = (signal: string) =>
+  Object.entries(config().service.pipelines)
+    .filter(([id]) => typeOf(id) === signal)
+    .map(([, p]) => p);
 
 describe('examples/collector/otel-collector.yaml', () => {
   it('names in its pipelines only receivers, processors and exporters it defines, and uses every one it defines', () => {
@@ -67,7 +70,7 @@ describe('examples/collector/otel-collector.yaml', () => {
     expect(publishedPorts(compose().services['otel-collector']).map((p) => p.target)).toEqual(expect.arrayContaining([4317, 4318]));
   });
 
-  it("is the config the Collector container loads (mounted at the path its --config names)", () => {
+  it('is the config the Collector container loads (mounted at the path its --config names)', () => {
     const collector = compose().services['otel-collector'];
     const configArg = (collector.command as string[]).find((a) => a.startsWith('--config='))!.slice('--config='.length);
     expect(hostPathOf(COMPOSE, collector, configArg)).toBe(CONFIG);
@@ -102,7 +105,7 @@ describe('examples/collector/otel-collector.yaml', () => {
 });
 
 describe('examples/collector/prometheus.yaml', () => {
-  it("loads rule files from the folder the compose file mounts ../prometheus/rules-otlp into", () => {
+  it('loads rule files from the folder the compose file mounts ../prometheus/rules-otlp into', () => {
     const prometheus = compose().services.prometheus;
     expect(hostPathOf(COMPOSE, prometheus, '/etc/prometheus/prometheus.yml')).toBe(PROMETHEUS);
     const globs = readYaml(PROMETHEUS).rule_files as string[];

@@ -30,7 +30,12 @@ async function startReceiver() {
         path: req.url ?? '',
         serviceNames: resources.map((r: any) => r.resource?.attributes?.find((a: any) => a.key === 'service.name')?.value?.stringValue),
         spans: (json.resourceSpans ?? []).flatMap((r: any) =>
-          r.scopeSpans.flatMap((s: any) => s.spans.map((sp: any) => ({ name: sp.name, attributes: Object.fromEntries((sp.attributes ?? []).map((a: any) => [a.key, Object.values(a.value)[0]])) }))),
+          r.scopeSpans.flatMap((s: any) =>
+            s.spans.map((sp: any) => ({
+              name: sp.name,
+              attributes: Object.fromEntries((sp.attributes ?? []).map((a: any) => [a.key, Object.values(a.value)[0]])),
+            })),
+          ),
         ),
         metricNames: (json.resourceMetrics ?? []).flatMap((r: any) => r.scopeMetrics.flatMap((s: any) => s.metrics.map((m: any) => m.name))),
       });

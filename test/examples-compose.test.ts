@@ -7,19 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  ROOT,
-  commandLine,
-  demoArgs,
-  demoReadsEnv,
-  environmentOf,
-  hostPort,
-  mounts,
-  publishedPorts,
-  readCompose,
-  readYaml,
-  rel,
-} from './examples-support';
+import { ROOT, commandLine, demoArgs, demoReadsEnv, environmentOf, hostPort, mounts, publishedPorts, readCompose, readYaml, rel } from './examples-support';
 import type { ComposeFile } from './examples-support';
 
 const COMPOSE_FILES = ['examples/jaeger/compose.yaml', 'examples/grafana/compose.yaml', 'examples/collector/compose.yaml'];
@@ -154,7 +142,11 @@ describe('examples/jaeger/compose.yaml', () => {
     const jaeger = compose().services.jaeger;
     expect(imageName(jaeger.image!)).toBe('jaegertracing/jaeger');
     expect(imageTag(jaeger.image!)).toMatch(/^2\./);
-    expect(publishedPorts(jaeger).map((p) => p.target).sort((a, b) => a - b)).toEqual([4317, 4318, 16686]);
+    expect(
+      publishedPorts(jaeger)
+        .map((p) => p.target)
+        .sort((a, b) => a - b),
+    ).toEqual([4317, 4318, 16686]);
   });
 
   it('has the demo export traces only (Jaeger takes no metrics)', () => {

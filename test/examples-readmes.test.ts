@@ -20,7 +20,12 @@ const CALL_STATUSES = ['completed', 'failed', 'rejected', 'unanswered', 'unknown
 const SPAN_NAME = /^whatsapp (call|calls\.(connect|pre_accept|accept|reject|terminate)|call_permissions\.get|sip\.(invite|bye))$/;
 
 /** GitHub's heading anchor: lower case, spaces → '-', punctuation dropped. */
-const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\s-]/g, '').replace(/\s/g, '-');
+const anchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\s-]/g, '')
+    .replace(/\s/g, '-');
 
 function checkAttributeValue(attribute: string, value: string) {
   expect(SEMCONV_NAMES, attribute).toContain(attribute);
@@ -40,14 +45,20 @@ describe('example READMEs', () => {
       const abs = path.resolve(path.dirname(rel(file)), target || path.basename(file));
       expect(fs.existsSync(abs), `${file} → ${link}`).toBe(true);
       if (hash) {
-        const headings = fs.readFileSync(abs, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => anchor(l.replace(/^#+/, '')));
+        const headings = fs
+          .readFileSync(abs, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('#'))
+          .map((l) => anchor(l.replace(/^#+/, '')));
         expect(headings, `${file} → ${link}`).toContain(hash);
       }
     }
   });
 
   it.each(['examples/jaeger/README.md', 'examples/grafana/README.md'])('%s: lists exactly the catalogue categories, in its order', (file) => {
-    const paragraph = read(file).split(/\n\n/).find((p) => p.includes('`invalid_request`'))!;
+    const paragraph = read(file)
+      .split(/\n\n/)
+      .find((p) => p.includes('`invalid_request`'))!;
     const listed = [...paragraph.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((w) => w !== 'src');
     expect(listed).toEqual([...ERROR_CATEGORIES]);
   });
@@ -67,7 +78,8 @@ describe('examples/jaeger/README.md', () => {
     for (const cell of tagCells) {
       for (const pair of cell.split(' ')) {
         const [attribute, value] = pair.split('=');
-        if (attribute === 'error') expect(value).toBe('true'); // Jaeger's own tag for status ERROR
+        if (attribute === 'error')
+          expect(value).toBe('true'); // Jaeger's own tag for status ERROR
         else checkAttributeValue(attribute, value.replace(/…$/, 'x'));
       }
     }

@@ -45,7 +45,8 @@ export interface PublishedPort {
 /** Compose `ports` in short (`[ip:][host:]container[/proto]`) or long syntax. */
 export function publishedPorts(service: ComposeService): PublishedPort[] {
   return (service.ports ?? []).map((p) => {
-    if (typeof p === 'object') return { hostIp: p.host_ip, published: p.published === undefined ? undefined : Number(p.published), target: p.target, protocol: 'tcp' };
+    if (typeof p === 'object')
+      return { hostIp: p.host_ip, published: p.published === undefined ? undefined : Number(p.published), target: p.target, protocol: 'tcp' };
     const [spec, protocol = 'tcp'] = String(p).split('/');
     const parts = spec.split(':');
     const target = Number(parts.pop());
@@ -104,7 +105,13 @@ export function demoArgs(service: ComposeService): string[] | undefined {
 /** The demo's sources: the CLI and every module under examples/demo/. */
 export function demoSources(): string {
   const dir = rel('examples/demo');
-  const files = [rel('examples/demo.mjs'), ...fs.readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => path.join(dir, f))];
+  const files = [
+    rel('examples/demo.mjs'),
+    ...fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => path.join(dir, f)),
+  ];
   return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
 }
 

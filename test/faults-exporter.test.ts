@@ -111,7 +111,10 @@ describe.each([
       expect([traces, metrics]).not.toContain('pending');
     }
     // The fault really happened, and the SDK reported it through diag rather than to the app.
-    expect(reported.some((m) => expectedFailure.test(m)), reported.join('\n')).toBe(true);
+    expect(
+      reported.some((m) => expectedFailure.test(m)),
+      reported.join('\n'),
+    ).toBe(true);
     expect(watch.problems).toEqual([]);
   });
 });

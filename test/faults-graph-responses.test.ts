@@ -112,7 +112,9 @@ describe('exchanges the app never finishes are ended by the exchange timers', ()
     try {
       harness.reset();
       const status = await new Promise<number>((resolve, reject) => {
-        req = http.request(server.callsUrl('byte-by-byte'), { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => resolve(res.statusCode ?? 0));
+        req = http.request(server.callsUrl('byte-by-byte'), { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) =>
+          resolve(res.statusCode ?? 0),
+        );
         req.on('error', reject);
         req.end(CONNECT_BODY);
       });

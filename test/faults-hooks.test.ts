@@ -35,15 +35,44 @@ const blankIds = (body: Buffer) => Buffer.from(body.toString('utf8').replace(/wa
 
 type Hooks = Pick<WhatsAppCallingInstrumentationConfig, 'requestHook' | 'responseHook'>;
 const throwing: [string, Hooks][] = [
-  ['throw an Error', { requestHook: () => { throw new Error('request hook bug'); }, responseHook: () => { throw new Error('response hook bug'); } }],
-  // eslint-disable-next-line @typescript-eslint/only-throw-error -- hooks throwing a string and undefined are the fault under test
-  ['throw a non-Error value', { requestHook: () => { throw 'request hook string'; }, responseHook: () => { throw undefined; } }],
-  ['are async and reject', {
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async hook where a sync one is typed, rejecting, is the fault under test
-    requestHook: async () => { throw new Error('async request hook bug'); },
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async hook where a sync one is typed, rejecting, is the fault under test
-    responseHook: async () => { throw new Error('async response hook bug'); },
-  }],
+  [
+    'throw an Error',
+    {
+      requestHook: () => {
+        throw new Error('request hook bug');
+      },
+      responseHook: () => {
+        throw new Error('response hook bug');
+      },
+    },
+  ],
+  // Hooks throwing a string and undefined are the fault under test.
+  [
+    'throw a non-Error value',
+    {
+      requestHook: () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error throw is the fault under test
+        throw 'request hook string';
+      },
+      responseHook: () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error throw is the fault under test
+        throw undefined;
+      },
+    },
+  ],
+  [
+    'are async and reject',
+    {
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async hook where a sync one is typed, rejecting, is the fault under test
+      requestHook: async () => {
+        throw new Error('async request hook bug');
+      },
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async hook where a sync one is typed, rejecting, is the fault under test
+      responseHook: async () => {
+        throw new Error('async response hook bug');
+      },
+    },
+  ],
 ];
 
 describe.each(throwing)('hooks that %s', (_name, hooks) => {

@@ -60,7 +60,16 @@ describe('HEP floods and malformed HEP', () => {
   const FLOOD = 3000;
 
   function badPackets(): Buffer[] {
-    const valid = encodeHep3({ ipFamily: 2, ipProtocol: 17, srcIp: '10.0.0.1', dstIp: META, srcPort: 5060, dstPort: 5061, protocolType: 1, payload: Buffer.from(invite({ callId: 'hep-bad' })) });
+    const valid = encodeHep3({
+      ipFamily: 2,
+      ipProtocol: 17,
+      srcIp: '10.0.0.1',
+      dstIp: META,
+      srcPort: 5060,
+      dstPort: 5061,
+      protocolType: 1,
+      payload: Buffer.from(invite({ callId: 'hep-bad' })),
+    });
     const lying = Buffer.from(valid);
     lying.writeUInt16BE(60_000, 6 + 4); // first chunk claims 60000 bytes
     const huge = Buffer.concat([Buffer.from('HEP3'), Buffer.alloc(2), Buffer.alloc(60_000, 0xff)]);
@@ -72,7 +81,16 @@ describe('HEP floods and malformed HEP', () => {
       lying,
       huge,
       Buffer.alloc(1200, 0), // zeros
-      encodeHep3({ ipFamily: 2, ipProtocol: 17, srcIp: '10.0.0.1', dstIp: META, srcPort: 5060, dstPort: 5061, protocolType: 1, payload: Buffer.from('INVITE garbage\r\n\r\n') }),
+      encodeHep3({
+        ipFamily: 2,
+        ipProtocol: 17,
+        srcIp: '10.0.0.1',
+        dstIp: META,
+        srcPort: 5060,
+        dstPort: 5061,
+        protocolType: 1,
+        payload: Buffer.from('INVITE garbage\r\n\r\n'),
+      }),
     ];
   }
 
@@ -96,8 +114,15 @@ describe('HEP floods and malformed HEP', () => {
       // rate budget, if the flood spent it, is back.
       const packet = (raw: string, fromBusiness: boolean) =>
         encodeHep3({
-          ipFamily: 2, ipProtocol: 17, srcIp: fromBusiness ? '10.0.0.1' : META, dstIp: fromBusiness ? META : '10.0.0.1',
-          srcPort: fromBusiness ? 5060 : 5061, dstPort: fromBusiness ? 5061 : 5060, protocolType: 1, timestampMs: Date.now(), payload: Buffer.from(raw),
+          ipFamily: 2,
+          ipProtocol: 17,
+          srcIp: fromBusiness ? '10.0.0.1' : META,
+          dstIp: fromBusiness ? META : '10.0.0.1',
+          srcPort: fromBusiness ? 5060 : 5061,
+          dstPort: fromBusiness ? 5061 : 5060,
+          protocolType: 1,
+          timestampMs: Date.now(),
+          payload: Buffer.from(raw),
         });
       let round = 0;
       const inv = await eventually(() => {

@@ -20,7 +20,10 @@ const FIVE_MB = 5 * 1024 * 1024;
 const harness = createHarness({ callSettleMs: 0 });
 const watch = watchProcess();
 const internalErrors: string[] = [];
-diag.setLogger({ error: (...a: unknown[]) => internalErrors.push(a.map(String).join(' ')), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+diag.setLogger(
+  { error: (...a: unknown[]) => internalErrors.push(a.map(String).join(' ')), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
+  DiagLogLevel.ERROR,
+);
 let apps: EchoApps;
 let sandbox: Sandbox;
 

@@ -45,10 +45,22 @@ const oneSpan = () => eventually(() => harness.whatsappSpans().length === 1 && h
 
 describe('error categories from real error responses', () => {
   const cases: [number, string][] = [
-    [100, 'invalid_request'], [190, 'auth'], [138006, 'permission'], [138000, 'configuration'], [131055, 'configuration'],
-    [138014, 'account_restricted'], [613, 'rate_limited'], [138005, 'rate_limited'], [138002, 'concurrency_limit'],
-    [138012, 'daily_quota'], [138003, 'duplicate_call'], [138001, 'recipient_unavailable'], [138004, 'connection'],
-    [138007, 'connect_timeout'], [131000, 'server'], [131016, 'server'],
+    [100, 'invalid_request'],
+    [190, 'auth'],
+    [138006, 'permission'],
+    [138000, 'configuration'],
+    [131055, 'configuration'],
+    [138014, 'account_restricted'],
+    [613, 'rate_limited'],
+    [138005, 'rate_limited'],
+    [138002, 'concurrency_limit'],
+    [138012, 'daily_quota'],
+    [138003, 'duplicate_call'],
+    [138001, 'recipient_unavailable'],
+    [138004, 'connection'],
+    [138007, 'connect_timeout'],
+    [131000, 'server'],
+    [131016, 'server'],
   ];
   it.each(cases)('code %i → %s, with error.type, status ERROR and a remedy', async (code, category) => {
     sb.failNext(code);
@@ -141,7 +153,11 @@ describe('requests', () => {
   it('leaves non-Graph hosts and non-calling Graph paths alone', async () => {
     await send('fetch', { method: 'POST', url: `${otherUrl}/v23.0/${PHONE}/calls`, body: connect() });
     await send('axios', { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/media`, body: '{}' });
-    await send('fetch', { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/messages`, body: JSON.stringify({ messaging_product: 'whatsapp', to: '1', type: 'text', text: { body: 'hi' } }) });
+    await send('fetch', {
+      method: 'POST',
+      url: `${sb.url}/v23.0/${PHONE}/messages`,
+      body: JSON.stringify({ messaging_product: 'whatsapp', to: '1', type: 'text', text: { body: 'hi' } }),
+    });
     await send('fetch', { method: 'POST', url: calls(), body: connect() });
     const span = await oneSpan();
     expect(span.name).toBe('whatsapp calls.connect');
@@ -149,8 +165,16 @@ describe('requests', () => {
 
   it('recognises permission requests, voice-call buttons, settings and call_permissions', async () => {
     const msg = (interactive: object) => JSON.stringify({ messaging_product: 'whatsapp', to: '14085551234', type: 'interactive', interactive });
-    await send('fetch', { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/messages`, body: msg({ type: 'call_permission_request', action: { name: 'call_permission_request' }, body: { text: 'May we call?' } }) });
-    await send('fetch', { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/messages`, body: msg({ type: 'voice_call', action: { name: 'voice_call', parameters: { display_text: 'Call' } } }) });
+    await send('fetch', {
+      method: 'POST',
+      url: `${sb.url}/v23.0/${PHONE}/messages`,
+      body: msg({ type: 'call_permission_request', action: { name: 'call_permission_request' }, body: { text: 'May we call?' } }),
+    });
+    await send('fetch', {
+      method: 'POST',
+      url: `${sb.url}/v23.0/${PHONE}/messages`,
+      body: msg({ type: 'voice_call', action: { name: 'voice_call', parameters: { display_text: 'Call' } } }),
+    });
     await send('got', { method: 'GET', url: `${sb.url}/v23.0/${PHONE}/settings` });
     await send('got', { method: 'POST', url: `${sb.url}/v23.0/${PHONE}/settings`, body: JSON.stringify({ calling: { status: 'ENABLED' } }) });
     await send('axios', { method: 'GET', url: `${sb.url}/${PHONE}/call_permissions?user_wa_id=14085551234` });

@@ -27,8 +27,7 @@ afterAll(async () => {
 });
 beforeEach(() => harness.reset());
 
-const connectBody = (to = '14085551234') =>
-  JSON.stringify({ messaging_product: 'whatsapp', to, action: 'connect', session: { sdp_type: 'offer', sdp: SDP } });
+const connectBody = (to = '14085551234') => JSON.stringify({ messaging_product: 'whatsapp', to, action: 'connect', session: { sdp_type: 'offer', sdp: SDP } });
 
 describe.each(CLIENT_NAMES)('%s', (client) => {
   for (const secure of [false, true]) {
@@ -103,10 +102,14 @@ describe('metrics', () => {
     await eventually(() => harness.whatsappSpans().length === 2);
     const duration = await harness.metric('whatsapp.calling.operation.duration');
     expect(duration?.descriptor.unit).toBe('s');
-    expect(countOf(duration, { 'whatsapp.operation': 'calls.accept', 'whatsapp.signaling': 'graph_api', 'whatsapp.phone_number_id': PHONE }) - durationBefore).toBe(1);
+    expect(
+      countOf(duration, { 'whatsapp.operation': 'calls.accept', 'whatsapp.signaling': 'graph_api', 'whatsapp.phone_number_id': PHONE }) - durationBefore,
+    ).toBe(1);
     expect(countOf(duration, { 'whatsapp.operation': 'calls.connect', 'error.type': '138002' })).toBeGreaterThanOrEqual(1);
     const errors = await harness.metric('whatsapp.calling.errors');
-    expect(sumOf(errors, { 'whatsapp.error.category': 'concurrency_limit', 'error.type': '138002', 'whatsapp.operation': 'calls.connect' }) - errorsBefore).toBe(1);
+    expect(
+      sumOf(errors, { 'whatsapp.error.category': 'concurrency_limit', 'error.type': '138002', 'whatsapp.operation': 'calls.connect' }) - errorsBefore,
+    ).toBe(1);
     for (const point of [...(duration?.dataPoints ?? []), ...(errors?.dataPoints ?? [])]) {
       expect(Object.keys(point.attributes)).not.toContain('whatsapp.call.id');
       expect(Object.keys(point.attributes)).not.toContain('whatsapp.user.id');

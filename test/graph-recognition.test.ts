@@ -122,8 +122,9 @@ describe('response body fields', () => {
   it('reads a connect response, an error body and call permission limits', () => {
     expect(parseResponseBody('{"messaging_product":"whatsapp","calls":[{"id":"wacid.X"}]}').callId).toBe('wacid.X');
     expect(
-      parseResponseBody('{"error":{"message":"(#138006) No approved call permission","type":"OAuthException","code":138006,"error_subcode":2494071,"fbtrace_id":"AbC"}}')
-        .error,
+      parseResponseBody(
+        '{"error":{"message":"(#138006) No approved call permission","type":"OAuthException","code":138006,"error_subcode":2494071,"fbtrace_id":"AbC"}}',
+      ).error,
     ).toMatchObject({ code: 138006, subcode: 2494071, type: 'OAuthException', fbtraceId: 'AbC' });
     const perms = parseResponseBody(
       '{"permission":{"status":"temporary"},"actions":[{"action_name":"start_call","limits":[{"time_period":"PT24H","max_allowed":100,"current_usage":100,"limit_expiration_time":1745622600}]}]}',
@@ -141,9 +142,16 @@ describe('response body fields', () => {
 
   it('never throws on hostile JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ error: v, calls: v, actions: [v] }))), (text) => {
-        parseResponseBody(text);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify({ error: v, calls: v, actions: [v] })),
+        ),
+        (text) => {
+          parseResponseBody(text);
+        },
+      ),
     );
   });
 });

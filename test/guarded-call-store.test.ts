@@ -20,7 +20,10 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
 beforeAll(() => {
   process.on('unhandledRejection', onUnhandled);
-  diag.setLogger({ error: (...args: unknown[]) => errors.push(args.map(String).join(' ')), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+  diag.setLogger(
+    { error: (...args: unknown[]) => errors.push(args.map(String).join(' ')), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
+    DiagLogLevel.ERROR,
+  );
 });
 afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
@@ -50,10 +53,26 @@ function faultyStore(mode: 'reject' | 'throw' | 'hang') {
 }
 
 const connect = (callId: string): CallSignal => ({
-  callId, type: 'connect', source: 'webhook', signaling: 'graph_api', at: Date.now(), dedupeKey: `wh|connect|${callId}`, phoneNumberId: PHONE, direction: 'user_initiated',
+  callId,
+  type: 'connect',
+  source: 'webhook',
+  signaling: 'graph_api',
+  at: Date.now(),
+  dedupeKey: `wh|connect|${callId}`,
+  phoneNumberId: PHONE,
+  direction: 'user_initiated',
 });
 const terminate = (callId: string): CallSignal => ({
-  callId, type: 'terminate', status: 'completed', source: 'webhook', signaling: 'graph_api', at: Date.now() + 1000, dedupeKey: `wh|terminate|${callId}`, phoneNumberId: PHONE, direction: 'user_initiated', durationS: 1,
+  callId,
+  type: 'terminate',
+  status: 'completed',
+  source: 'webhook',
+  signaling: 'graph_api',
+  at: Date.now() + 1000,
+  dedupeKey: `wh|terminate|${callId}`,
+  phoneNumberId: PHONE,
+  direction: 'user_initiated',
+  durationS: 1,
 });
 
 describe.each(['reject', 'throw', 'hang'] as const)('a call store that %ss on every operation', (mode) => {
@@ -112,7 +131,11 @@ describe('recovery', () => {
     }) as CallStore;
     let clock = 1_000_000;
     const degradedLog: string[] = [];
-    const guarded = new GuardedCallStore(writesFail, { onDegraded: (r) => degradedLog.push(r), onRecovered: () => degradedLog.push('recovered'), now: () => clock });
+    const guarded = new GuardedCallStore(writesFail, {
+      onDegraded: (r) => degradedLog.push(r),
+      onRecovered: () => degradedLog.push('recovered'),
+      now: () => clock,
+    });
     for (let i = 0; i < 20; i++) {
       await guarded.claimOnce(`k${i}`, 1000);
       await guarded.readFigures(clock, 60_000);
@@ -126,7 +149,13 @@ describe('recovery', () => {
     const { store, state } = faultyStore('reject');
     let clock = 1_000_000;
     const guarded = new GuardedCallStore(store, { onDegraded: () => {}, onRecovered: () => {}, now: () => clock });
-    const effect = { terminal: false, live: true, activeKey: { phoneNumberId: PHONE, direction: 'user_initiated', signaling: 'graph_api' }, retainMs: 60_000, maxSignals: 64 };
+    const effect = {
+      terminal: false,
+      live: true,
+      activeKey: { phoneNumberId: PHONE, direction: 'user_initiated', signaling: 'graph_api' },
+      retainMs: 60_000,
+      maxSignals: 64,
+    };
     state.healthy = true;
     await guarded.recordSignal('wacid.split', 'connect|a', { type: 'connect', source: 'webhook', signaling: 'graph_api', at: 1, dedupeKey: 'a' }, effect);
     state.healthy = false;

@@ -27,7 +27,16 @@ async function until(probe: () => boolean, what: string, tries = 300): Promise<v
 
 const META = '157.240.1.2';
 const toMeta = (sip = invite(), over: Record<string, unknown> = {}) =>
-  encodeHep3({ ipProtocol: 22, srcIp: '10.1.2.3', srcPort: 40000, dstIp: META, dstPort: 5061, timestampMs: 1_760_000_000_000, payload: Buffer.from(sip), ...over });
+  encodeHep3({
+    ipProtocol: 22,
+    srcIp: '10.1.2.3',
+    srcPort: 40000,
+    dstIp: META,
+    dstPort: 5061,
+    timestampMs: 1_760_000_000_000,
+    payload: Buffer.from(sip),
+    ...over,
+  });
 
 const receivers: HepReceiver[] = [];
 const sockets: { destroy(): void }[] = [];

@@ -70,7 +70,10 @@ describe('HEPv3 decoder', () => {
       },
       { requiredKeys: ['ipProtocol', 'srcPort', 'dstPort', 'timestampMs', 'protocolType', 'payload'] },
     );
-    const addrs = fc.oneof(fc.tuple(ip4, ip4).map(([srcIp, dstIp]) => ({ ipFamily: 2, srcIp, dstIp })), fc.tuple(ip6, ip6).map(([srcIp, dstIp]) => ({ ipFamily: 10, srcIp, dstIp })));
+    const addrs = fc.oneof(
+      fc.tuple(ip4, ip4).map(([srcIp, dstIp]) => ({ ipFamily: 2, srcIp, dstIp })),
+      fc.tuple(ip6, ip6).map(([srcIp, dstIp]) => ({ ipFamily: 10, srcIp, dstIp })),
+    );
     fc.assert(
       fc.property(packet, addrs, (p, a) => {
         const full = { ...p, ...a } as Hep3Packet;
@@ -179,7 +182,11 @@ describe('HEPv3 stream framer', () => {
   it('frames packets packed into one chunk, and decodes them', () => {
     const out = new Hep3StreamFramer().push(Buffer.concat([a, b, c]));
     expect(out.map(latin1)).toEqual([a, b, c].map(latin1));
-    expect(out.map(decodeHep3)).toEqual([v4(), v6({ payload: Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n') }), v4({ srcPort: 5061, dstPort: 40123 })]);
+    expect(out.map(decodeHep3)).toEqual([
+      v4(),
+      v6({ payload: Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n') }),
+      v4({ srcPort: 5061, dstPort: 40123 }),
+    ]);
   });
 
   it('resynchronises on the next HEP3 magic after a fake header whose chunks do not fit', () => {
@@ -194,7 +201,13 @@ describe('HEPv3 stream framer', () => {
       fc.property(
         fc.integer({ min: 64, max: 70_000 }),
         fc.boolean(),
-        fc.array(fc.oneof(fc.uint8Array({ maxLength: 5000 }).map((u) => Buffer.from(u)), fc.constantFrom(a, b, Buffer.from('HEP3\xff\xff', 'latin1'))), { maxLength: 30 }),
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 5000 }).map((u) => Buffer.from(u)),
+            fc.constantFrom(a, b, Buffer.from('HEP3\xff\xff', 'latin1')),
+          ),
+          { maxLength: 30 },
+        ),
         (max, asNumber, chunks) => {
           const f = new Hep3StreamFramer(asNumber ? max : { maxBufferBytes: max });
           for (const chunk of chunks) {
@@ -209,20 +222,26 @@ describe('HEPv3 stream framer', () => {
   });
 
   it('delivers random packets whole and in order in any chunking', () => {
-    const packet = fc.record({ srcPort: fc.nat(65535), payload: fc.uint8Array({ maxLength: 3000 }).map((u) => Buffer.from(u)) }).map((p) => encodeHep3({ ...v4(), ...p }));
+    const packet = fc
+      .record({ srcPort: fc.nat(65535), payload: fc.uint8Array({ maxLength: 3000 }).map((u) => Buffer.from(u)) })
+      .map((p) => encodeHep3({ ...v4(), ...p }));
     fc.assert(
-      fc.property(fc.array(packet, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 20 }), (packets, cuts) => {
-        const stream = Buffer.concat(packets);
-        const f = new Hep3StreamFramer();
-        const out: Buffer[] = [];
-        for (let pos = 0, i = 0; pos < stream.length; i++) {
-          const n = cuts[i % cuts.length];
-          out.push(...f.push(stream.subarray(pos, pos + n)));
-          pos += n;
-        }
-        expect(out.map(latin1)).toEqual(packets.map(latin1));
-        expect(f.overflowed).toBe(false);
-      }),
+      fc.property(
+        fc.array(packet, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 20 }),
+        (packets, cuts) => {
+          const stream = Buffer.concat(packets);
+          const f = new Hep3StreamFramer();
+          const out: Buffer[] = [];
+          for (let pos = 0, i = 0; pos < stream.length; i++) {
+            const n = cuts[i % cuts.length];
+            out.push(...f.push(stream.subarray(pos, pos + n)));
+            pos += n;
+          }
+          expect(out.map(latin1)).toEqual(packets.map(latin1));
+          expect(f.overflowed).toBe(false);
+        },
+      ),
       { numRuns: 150 },
     );
   });

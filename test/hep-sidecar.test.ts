@@ -77,7 +77,7 @@ describe('whatsapp-calling-hep-sidecar', () => {
     expect(otlpAttr(span, 'network.transport')).toBe('tls');
   });
 
-  it('learns Meta\'s side from a sipPeers host name through DNS when no metaAddresses are given', async () => {
+  it("learns Meta's side from a sipPeers host name through DNS when no metaAddresses are given", async () => {
     // `localhost` stands in for wa.meta.vc: the sidecar resolves it with node:dns like any peer name.
     const leg = { ipProtocol: 22, srcIp: '10.1.2.3', srcPort: 40000, dstIp: '127.0.0.1', dstPort: 5061 };
     const back = { ipProtocol: 22, srcIp: '127.0.0.1', srcPort: 5061, dstIp: '10.1.2.3', dstPort: 40000 };

@@ -9,8 +9,19 @@ import type { SipObservation } from '../src/sip/tracking/sip-observation';
 import { invite, response } from './sip/messages';
 
 const sample = (over: Partial<Hep3Packet> = {}): Hep3Packet => ({
-  ipFamily: 2, ipProtocol: 17, srcIp: '10.1.2.3', dstIp: '157.240.1.2', srcPort: 40000, dstPort: 5061,
-  timestampMs: 1_760_681_506_123, protocolType: 1, captureId: 2001, authKey: 'k', correlationId: 'c-1', payload: Buffer.from(invite()), ...over,
+  ipFamily: 2,
+  ipProtocol: 17,
+  srcIp: '10.1.2.3',
+  dstIp: '157.240.1.2',
+  srcPort: 40000,
+  dstPort: 5061,
+  timestampMs: 1_760_681_506_123,
+  protocolType: 1,
+  captureId: 2001,
+  authKey: 'k',
+  correlationId: 'c-1',
+  payload: Buffer.from(invite()),
+  ...over,
 });
 
 describe('HEPv3 decoder', () => {
@@ -45,9 +56,15 @@ describe('HEPv3 decoder', () => {
 
   it('never throws on random bytes or random chunk soup', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)), fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.concat([Buffer.from('HEP3'), Buffer.from(a)]))), (b) => {
-        decodeHep3(b);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)),
+          fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.concat([Buffer.from('HEP3'), Buffer.from(a)])),
+        ),
+        (b) => {
+          decodeHep3(b);
+        },
+      ),
     );
   });
 
@@ -74,7 +91,11 @@ describe('HEPv3 decoder', () => {
 describe('HEP receiver', () => {
   it('receives over TCP, keeps only the Meta leg, and drops packets with a wrong auth key', async () => {
     const seen: SipObservation[] = [];
-    const meta = new MetaPeers({ config: () => ({ sipPeers: [], hep: { metaAddresses: ['157.240.1.2:5061'] } }), warn: () => undefined, debug: () => undefined });
+    const meta = new MetaPeers({
+      config: () => ({ sipPeers: [], hep: { metaAddresses: ['157.240.1.2:5061'] } }),
+      warn: () => undefined,
+      debug: () => undefined,
+    });
     const receiver = new HepReceiver({
       config: () => ({ port: 0, authKey: 'k' }),
       meta,
@@ -90,7 +111,17 @@ describe('HEP receiver', () => {
     const socket = net.connect(receiver.addresses().tcp!, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     socket.write(encodeHep3(sample()));
-    socket.write(encodeHep3(sample({ srcIp: '157.240.1.2', srcPort: 5061, dstIp: '10.1.2.3', dstPort: 40000, payload: Buffer.from(response(407, 'Proxy Authentication Required')) })));
+    socket.write(
+      encodeHep3(
+        sample({
+          srcIp: '157.240.1.2',
+          srcPort: 5061,
+          dstIp: '10.1.2.3',
+          dstPort: 40000,
+          payload: Buffer.from(response(407, 'Proxy Authentication Required')),
+        }),
+      ),
+    );
     socket.write(encodeHep3(sample({ srcIp: '10.9.9.9', dstIp: '10.8.8.8' }))); // another leg of the proxy
     socket.write(encodeHep3(sample({ authKey: 'wrong' })));
     for (let i = 0; i < 100 && receiver.stats.received < 4; i++) await new Promise((r) => setTimeout(r, 10));

@@ -70,7 +70,9 @@ describe('one business-initiated call across three instances, without a shared s
     wacid = placed.body.calls[0].id;
     const t = Math.floor(Date.now() / 1000);
     expect((await i3.deliver(sandbox.webhooks.connect({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, timestamp: t }))).status).toBe(200);
-    expect((await i3.deliver(sandbox.webhooks.terminate({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, durationS: 42, timestamp: t + 45 }))).status).toBe(200);
+    expect(
+      (await i3.deliver(sandbox.webhooks.terminate({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, durationS: 42, timestamp: t + 45 }))).status,
+    ).toBe(200);
     await Promise.all(fleet.instances.map((i) => i.flush()));
   });
 

@@ -26,17 +26,27 @@ interface Rule {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
-const rules = (variant: (typeof VARIANTS)[number], file: string) => (parse(read(`${rulesDir(variant)}/${file}`)) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+const rules = (variant: (typeof VARIANTS)[number], file: string) =>
+  (parse(read(`${rulesDir(variant)}/${file}`)) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
 
 describe('generated monitoring files', () => {
   it('are committed exactly as the generator writes them (run node scripts/generate-monitoring.mjs)', () => {
-    const stale = Object.entries(generatedFiles()).filter(([rel, content]) => !fs.existsSync(path.join(root, rel)) || read(rel) !== content).map(([rel]) => rel);
+    const stale = Object.entries(generatedFiles())
+      .filter(([rel, content]) => !fs.existsSync(path.join(root, rel)) || read(rel) !== content)
+      .map(([rel]) => rel);
     expect(stale).toEqual([]);
   });
 
   it('cover every metric the instrumentation defines', () => {
-    const defined = Object.entries(semconv).filter(([k]) => k.startsWith('METRIC_')).map(([, v]) => v).sort();
-    expect(Object.values(INSTRUMENTS).map((i) => i.otelName).sort()).toEqual(defined);
+    const defined = Object.entries(semconv)
+      .filter(([k]) => k.startsWith('METRIC_'))
+      .map(([, v]) => v)
+      .sort();
+    expect(
+      Object.values(INSTRUMENTS)
+        .map((i) => i.otelName)
+        .sort(),
+    ).toEqual(defined);
   });
 });
 
@@ -81,7 +91,7 @@ describe('alert rules', () => {
       }
       expect(a.annotations!.trace_query_traceql).toMatch(/^\{ .+ \}$/);
       // logfmt key=value pairs once the label placeholders are filled in
-      expect(a.annotations!.trace_query_jaeger.replace(/\{\{ [^}]+ \}\}/g, "v")).toMatch(/^[\w.]+=\S+( [\w.]+=\S+)*$/);
+      expect(a.annotations!.trace_query_jaeger.replace(/\{\{ [^}]+ \}\}/g, 'v')).toMatch(/^[\w.]+=\S+( [\w.]+=\S+)*$/);
     }
   });
 

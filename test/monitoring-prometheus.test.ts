@@ -20,13 +20,38 @@ import { dashboardPath, rulesDir } from '../monitoring/generate';
 import { INSTRUMENTS, VARIANTS, jsExporterName, metricNames, otlpName } from '../monitoring/metric-names';
 import type { Instrument, Variant } from '../monitoring/metric-names';
 import { ALERTS_FILE, RECORDING_FILE } from '../monitoring/rule-files';
-import { api, countersSettled, freePort, matchesJaegerTags, matchesTraceql, promType, query, startOtlpReceiver, startPrometheus, stopPrometheus, until } from './monitoring-support';
+import {
+  api,
+  countersSettled,
+  freePort,
+  matchesJaegerTags,
+  matchesTraceql,
+  promType,
+  query,
+  startOtlpReceiver,
+  startPrometheus,
+  stopPrometheus,
+  until,
+} from './monitoring-support';
 import type { OtlpReceiver, PrometheusServer } from './monitoring-support';
 
 const root = path.resolve(__dirname, '..');
 const DEMO = path.join(root, 'examples/demo/index.mjs');
 /** Metrics the rules and dashboards use: the demo's traffic must produce them. */
-const USED = ['operationDuration', 'errors', 'callsActive', 'callsActiveLimit', 'calls', 'quotaPairUsageMax', 'quotaPairLimit', 'quotaExhaustedPairs', 'quotaInitiations', 'quotaInitiationsLimit', 'mediaTimeouts', 'acceptsWithoutPreAccept'] as const;
+const USED = [
+  'operationDuration',
+  'errors',
+  'callsActive',
+  'callsActiveLimit',
+  'calls',
+  'quotaPairUsageMax',
+  'quotaPairLimit',
+  'quotaExhaustedPairs',
+  'quotaInitiations',
+  'quotaInitiationsLimit',
+  'mediaTimeouts',
+  'acceptsWithoutPreAccept',
+] as const;
 
 interface Demo {
   prometheusUrl: string;
@@ -107,7 +132,11 @@ afterAll(async () => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-const diagnosis = () => `demo problems: ${JSON.stringify(demo?.problems)}\ndemo output:\n${demoOutput.split('\n').filter((l) => /SIP|✗|skipped/.test(l)).join('\n')}`;
+const diagnosis = () =>
+  `demo problems: ${JSON.stringify(demo?.problems)}\ndemo output:\n${demoOutput
+    .split('\n')
+    .filter((l) => /SIP|✗|skipped/.test(l))
+    .join('\n')}`;
 
 /** Grafana's variables as a query test would see them: every number, 1-minute rates, a 5-minute range. */
 const concrete = (expr: string) => expr.replaceAll('$phone_number_id', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
@@ -158,16 +187,24 @@ describe("the alerts' trace queries", () => {
       });
       if (!found) unmatched.push(a.name);
     }
-    expect(unmatched.filter((name) => !NOT_IN_DEMO.has(name)), diagnosis()).toEqual([]);
+    expect(
+      unmatched.filter((name) => !NOT_IN_DEMO.has(name)),
+      diagnosis(),
+    ).toEqual([]);
   });
 });
 
 describe.each(VARIANTS)('the %s rules and dashboard on a real Prometheus', (variant) => {
   const server = () => servers[variant]!;
-  const ruleFile = (f: string) => (parse(fs.readFileSync(path.join(root, rulesDir(variant), f), 'utf8')) as { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+  const ruleFile = (f: string) =>
+    (
+      parse(fs.readFileSync(path.join(root, rulesDir(variant), f), 'utf8')) as { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] }
+    ).groups.flatMap((g) => g.rules);
 
   it('gets series for every dashboard panel query', async () => {
-    const d = JSON.parse(fs.readFileSync(path.join(root, dashboardPath(variant)), 'utf8')) as { panels: { title: string; targets?: { refId: string; expr: string }[] }[] };
+    const d = JSON.parse(fs.readFileSync(path.join(root, dashboardPath(variant)), 'utf8')) as {
+      panels: { title: string; targets?: { refId: string; expr: string }[] }[];
+    };
     const empty: string[] = [];
     for (const p of d.panels) {
       for (const t of p.targets ?? []) if ((await query(server(), concrete(t.expr))).length === 0) empty.push(`${p.title} ${t.refId}: ${t.expr}`);
@@ -190,7 +227,9 @@ describe.each(VARIANTS)('the %s rules and dashboard on a real Prometheus', (vari
 
   it('names only metrics the scrape has, in every rule expression', async () => {
     const names = new Set(await api<string[]>(server(), '/api/v1/label/__name__/values'));
-    const used = new Set([...ruleFile(RECORDING_FILE), ...ruleFile(ALERTS_FILE)].flatMap((r) => r.expr.match(/(?<![:\w])(?:whatsapp_calling_\w+|target_info)\b/g) ?? []));
+    const used = new Set(
+      [...ruleFile(RECORDING_FILE), ...ruleFile(ALERTS_FILE)].flatMap((r) => r.expr.match(/(?<![:\w])(?:whatsapp_calling_\w+|target_info)\b/g) ?? []),
+    );
     expect([...used].filter((n) => !names.has(n))).toEqual([]);
     expect(used.size).toBeGreaterThan(8);
   });

@@ -32,10 +32,14 @@ export async function until(what: string, check: () => Promise<boolean>, ms = 60
  * the traffic itself), and returns when that quiet period began (epoch seconds).
  */
 export async function countersSettled(metricsUrl: string, quietMs = 3_000): Promise<number> {
-  const counters = async () => (await (await fetch(metricsUrl)).text()).split('\n').filter((l) => /^whatsapp_calling_\w+(_total|_count)\{/.test(l)).join('\n');
+  const counters = async () =>
+    (await (await fetch(metricsUrl)).text())
+      .split('\n')
+      .filter((l) => /^whatsapp_calling_\w+(_total|_count)\{/.test(l))
+      .join('\n');
   let last = await counters();
   let since = Date.now();
-  await until('the demo\'s counters to settle', async () => {
+  await until("the demo's counters to settle", async () => {
     const now = await counters();
     if (now !== last) {
       last = now;
@@ -59,7 +63,9 @@ export interface Sample {
 export async function startPrometheus(dir: string, config: object): Promise<PrometheusServer> {
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify(config));
   const port = await freePort();
-  const child = spawn('prometheus', [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child = spawn('prometheus', [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: 'ignore',
+  });
   const server = { url: `http://127.0.0.1:${port}`, child };
   await until('Prometheus to be ready', async () => (await fetch(`${server.url}/-/ready`)).ok);
   return server;

@@ -48,9 +48,7 @@ function installedPackages(nodeModules: string): string[] {
   const names: string[] = [];
   for (const entry of fs.readdirSync(nodeModules, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const dirs = entry.name.startsWith('@')
-      ? fs.readdirSync(path.join(nodeModules, entry.name)).map((n) => path.join(entry.name, n))
-      : [entry.name];
+    const dirs = entry.name.startsWith('@') ? fs.readdirSync(path.join(nodeModules, entry.name)).map((n) => path.join(entry.name, n)) : [entry.name];
     for (const dir of dirs) {
       const full = path.join(nodeModules, dir);
       if (!fs.existsSync(path.join(full, 'package.json'))) continue;
@@ -109,7 +107,9 @@ describe('the packed package', () => {
     const bytes = fileBytes(nodeModules);
     const du = spawnSync('du', ['-sk', nodeModules]);
     const onDisk = du.status === 0 ? `${(Number(du.stdout.toString().split('\t')[0]) / 1024).toFixed(1)} MB on disk, ` : '';
-    console.log(`packed install: ${onDisk}${(bytes / MB).toFixed(1)} MB of files, ${packages.length} packages, ${otel.length} @opentelemetry/*: ${otel.join(' ')}`);
+    console.log(
+      `packed install: ${onDisk}${(bytes / MB).toFixed(1)} MB of files, ${packages.length} packages, ${otel.length} @opentelemetry/*: ${otel.join(' ')}`,
+    );
 
     expect(otel.filter((p) => !RUNTIME_OTEL_PACKAGES.includes(p))).toEqual([]);
     expect(packages).not.toContain('@opentelemetry/sdk-node');
@@ -121,7 +121,10 @@ describe('the packed package', () => {
   });
 
   it('loads with require() in the app and creates an instrumentation', () => {
-    const r = runInApp(['-e', `const m = require('${PKG}'); const i = new m.WhatsAppCallingInstrumentation({ enabled: false }); console.log(i.instrumentationName, typeof i.enable)`]);
+    const r = runInApp([
+      '-e',
+      `const m = require('${PKG}'); const i = new m.WhatsAppCallingInstrumentation({ enabled: false }); console.log(i.instrumentationName, typeof i.enable)`,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(`${PKG} function`);
   });

@@ -15,15 +15,22 @@ describe('package', () => {
   });
 
   it('gives ESM apps named exports', () => {
-    expect(run(['--input-type=module', '-e', "import { WhatsAppCallingInstrumentation, classifyGraphError } from 'opentelemetry-instrumentation-whatsapp-calling'; console.log(typeof WhatsAppCallingInstrumentation, classifyGraphError({ code: 138002 }).category)"])).toBe(
-      'function concurrency_limit',
-    );
+    expect(
+      run([
+        '--input-type=module',
+        '-e',
+        "import { WhatsAppCallingInstrumentation, classifyGraphError } from 'opentelemetry-instrumentation-whatsapp-calling'; console.log(typeof WhatsAppCallingInstrumentation, classifyGraphError({ code: 138002 }).category)",
+      ]),
+    ).toBe('function concurrency_limit');
   });
 
   it('gives CommonJS apps the same exports', () => {
-    expect(run(['-e', "const m = require('opentelemetry-instrumentation-whatsapp-calling'); console.log(typeof m.WhatsAppCallingInstrumentation, new m.WhatsAppCallingInstrumentation().instrumentationName)"])).toBe(
-      'function opentelemetry-instrumentation-whatsapp-calling',
-    );
+    expect(
+      run([
+        '-e',
+        "const m = require('opentelemetry-instrumentation-whatsapp-calling'); console.log(typeof m.WhatsAppCallingInstrumentation, new m.WhatsAppCallingInstrumentation().instrumentationName)",
+      ]),
+    ).toBe('function opentelemetry-instrumentation-whatsapp-calling');
   });
 
   it('lists only the build, README, LICENSE and CHANGELOG as package files', () => {
@@ -34,8 +41,17 @@ describe('package', () => {
   it('depends at runtime on the instrumentation base and semantic conventions only; the SDK, instrumentation-undici and ioredis are optional peers', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@opentelemetry/instrumentation', '@opentelemetry/semantic-conventions']);
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@opentelemetry/api', '@opentelemetry/instrumentation-undici', '@opentelemetry/sdk-node', 'ioredis']);
-    expect(pkg.peerDependenciesMeta).toEqual({ '@opentelemetry/instrumentation-undici': { optional: true }, '@opentelemetry/sdk-node': { optional: true }, ioredis: { optional: true } });
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual([
+      '@opentelemetry/api',
+      '@opentelemetry/instrumentation-undici',
+      '@opentelemetry/sdk-node',
+      'ioredis',
+    ]);
+    expect(pkg.peerDependenciesMeta).toEqual({
+      '@opentelemetry/instrumentation-undici': { optional: true },
+      '@opentelemetry/sdk-node': { optional: true },
+      ioredis: { optional: true },
+    });
     // The repo's own tests and demo run the register entry, so every peer is also a dev dependency.
     expect(Object.keys(pkg.peerDependencies).filter((name) => !pkg.devDependencies[name])).toEqual([]);
   });

@@ -29,12 +29,29 @@ const ICE_PWD = 'PlantedIcePwd7Qk2Lm9Xv4Rt';
 const SRTP_KEY = 'PLANTEDsrtpKEYplantedSRTPkeyPLANTED0123';
 const DIGEST = { nonce: 'plantedNonce5521', cnonce: 'plantedCnonce0193', response: 'd3adb33fd3adb33fd3adb33fd3adb33f' };
 const NUMBERS = { connect: '14085559876', permissions: '14085550042', webhookUser: '14085550077', sip: '14085550123', metaCaller: '14085551234' };
-const BSUIDS = { webhook: 'US.PlantedBsuid4410982736', permission: 'US.PlantedBsuid5521093847', connect: 'US.PlantedBsuid6632104958', sip: 'US.PlantedBsuid7743215069' };
+const BSUIDS = {
+  webhook: 'US.PlantedBsuid4410982736',
+  permission: 'US.PlantedBsuid5521093847',
+  connect: 'US.PlantedBsuid6632104958',
+  sip: 'US.PlantedBsuid7743215069',
+};
 const USER_NAME = 'Zelda Plantedname';
 
 const sdp = (setup: string) =>
-  ['v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0',
-    'a=ice-ufrag:Pl4n', `a=ice-pwd:${ICE_PWD}`, `a=setup:${setup}`, `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SRTP_KEY}`, 'a=rtpmap:111 opus/48000/2', ''].join('\r\n');
+  [
+    'v=0',
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'c=IN IP4 0.0.0.0',
+    'a=ice-ufrag:Pl4n',
+    `a=ice-pwd:${ICE_PWD}`,
+    `a=setup:${setup}`,
+    `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${SRTP_KEY}`,
+    'a=rtpmap:111 opus/48000/2',
+    '',
+  ].join('\r\n');
 
 const capture = captureEverything({ callSettleMs: 0 });
 const calling = capture.instrumentation;
@@ -66,47 +83,148 @@ async function deliver(url: string, delivery: WebhookDelivery): Promise<void> {
 let clock = Date.now();
 function feedSip(raw: string, fromBusiness: boolean): void {
   clock += 50;
-  calling.sipSources.observe({ message: parseSipMessage(Buffer.from(raw))!, fromBusiness, at: clock, source: 'socket', transport: 'tls', peerAddress: '127.0.0.1', peerPort: 5061 });
+  calling.sipSources.observe({
+    message: parseSipMessage(Buffer.from(raw))!,
+    fromBusiness,
+    at: clock,
+    source: 'socket',
+    transport: 'tls',
+    peerAddress: '127.0.0.1',
+    peerPort: 5061,
+  });
 }
 const proxyAuth = `Proxy-Authorization: Digest username="15551441906", realm="wa.meta.vc", nonce="${DIGEST.nonce}", uri="sip:+${NUMBERS.sip}@wa.meta.vc", response="${DIGEST.response}", qop=auth, nc=00000001, cnonce="${DIGEST.cnonce}"`;
 
 /** A business-initiated SIP call (407 round with planted digest values) and Meta's call in. */
 function sipTraffic(callId: string, to = NUMBERS.sip): void {
   feedSip(invite({ callId, to, body: sdp('actpass') }), true);
-  feedSip(response(407, 'Proxy Authentication Required', { callId, to, toTag: 'm1', extra: [`Proxy-Authenticate: Digest realm="wa.meta.vc", nonce="${DIGEST.nonce}", qop="auth"`] }), false);
+  feedSip(
+    response(407, 'Proxy Authentication Required', {
+      callId,
+      to,
+      toTag: 'm1',
+      extra: [`Proxy-Authenticate: Digest realm="wa.meta.vc", nonce="${DIGEST.nonce}", qop="auth"`],
+    }),
+    false,
+  );
   feedSip(invite({ callId, to, body: sdp('actpass'), branch: 'z9hG4bK-2', cseq: 2, extra: [proxyAuth] }), true);
-  feedSip(response(200, 'OK', { callId, to, branch: 'z9hG4bK-2', cseq: 2, toTag: 'm2', body: sdp('passive'), extra: [`x-wa-meta-user-id: ${BSUIDS.sip}`, 'Content-Type: application/sdp'] }), false);
+  feedSip(
+    response(200, 'OK', {
+      callId,
+      to,
+      branch: 'z9hG4bK-2',
+      cseq: 2,
+      toTag: 'm2',
+      body: sdp('passive'),
+      extra: [`x-wa-meta-user-id: ${BSUIDS.sip}`, 'Content-Type: application/sdp'],
+    }),
+    false,
+  );
   feedSip(request('BYE', { callId, to, fromMeta: true, extra: ['x-wa-meta-wacid: wacid.SIPPRIV1', 'x-wa-meta-call-duration: 12'] }), false);
   feedSip(response(200, 'OK', { callId, to, method: 'BYE', branch: 'z9hG4bK-bye', cseq: 2 }), true);
 }
 
 async function representativeTraffic(): Promise<void> {
   // Business-initiated over the Graph API: connect (token in header), status webhooks, terminate.
-  const bic = callIdOf(await graph('fetch', 'calls', { messaging_product: 'whatsapp', to: NUMBERS.connect, action: 'connect', session: { sdp_type: 'offer', sdp: sdp('actpass') } }));
-  await deliver(apps.expressJsonUrl, sandbox.webhooks.connect({ callId: bic, direction: 'BUSINESS_INITIATED', user: NUMBERS.connect, userId: BSUIDS.webhook, userName: USER_NAME, sdp: sdp('passive') }));
+  const bic = callIdOf(
+    await graph('fetch', 'calls', {
+      messaging_product: 'whatsapp',
+      to: NUMBERS.connect,
+      action: 'connect',
+      session: { sdp_type: 'offer', sdp: sdp('actpass') },
+    }),
+  );
+  await deliver(
+    apps.expressJsonUrl,
+    sandbox.webhooks.connect({
+      callId: bic,
+      direction: 'BUSINESS_INITIATED',
+      user: NUMBERS.connect,
+      userId: BSUIDS.webhook,
+      userName: USER_NAME,
+      sdp: sdp('passive'),
+    }),
+  );
   await deliver(apps.expressRawUrl, sandbox.webhooks.status({ callId: bic, status: 'ACCEPTED', user: NUMBERS.connect, userId: BSUIDS.webhook }));
   await graph('node:http(s)', `calls?access_token=${TOKEN}`, { messaging_product: 'whatsapp', call_id: bic, action: 'terminate' });
-  await deliver(apps.fastifyUrl, sandbox.webhooks.terminate({ callId: bic, direction: 'BUSINESS_INITIATED', user: NUMBERS.connect, userId: BSUIDS.webhook, userName: USER_NAME, durationS: 21 }));
+  await deliver(
+    apps.fastifyUrl,
+    sandbox.webhooks.terminate({
+      callId: bic,
+      direction: 'BUSINESS_INITIATED',
+      user: NUMBERS.connect,
+      userId: BSUIDS.webhook,
+      userName: USER_NAME,
+      durationS: 21,
+    }),
+  );
 
   // User-initiated: Meta's connect webhook with its offer, pre_accept and accept with our answer.
   const uic = newCallId();
-  await deliver(apps.expressRawUrl, sandbox.webhooks.connect({ callId: uic, direction: 'USER_INITIATED', user: NUMBERS.webhookUser, userId: BSUIDS.webhook, userName: USER_NAME, sdp: sdp('actpass') }));
-  await graph('axios', `calls?access_token=${TOKEN}`, { messaging_product: 'whatsapp', call_id: uic, action: 'pre_accept', session: { sdp_type: 'answer', sdp: sdp('active') } });
-  await graph('undici.request', 'calls', { messaging_product: 'whatsapp', call_id: uic, action: 'accept', session: { sdp_type: 'answer', sdp: sdp('active') } });
-  await deliver(apps.expressJsonUrl, sandbox.webhooks.terminate({ callId: uic, direction: 'USER_INITIATED', user: NUMBERS.webhookUser, userId: BSUIDS.webhook, userName: USER_NAME, errorCode: 138021 }));
+  await deliver(
+    apps.expressRawUrl,
+    sandbox.webhooks.connect({
+      callId: uic,
+      direction: 'USER_INITIATED',
+      user: NUMBERS.webhookUser,
+      userId: BSUIDS.webhook,
+      userName: USER_NAME,
+      sdp: sdp('actpass'),
+    }),
+  );
+  await graph('axios', `calls?access_token=${TOKEN}`, {
+    messaging_product: 'whatsapp',
+    call_id: uic,
+    action: 'pre_accept',
+    session: { sdp_type: 'answer', sdp: sdp('active') },
+  });
+  await graph('undici.request', 'calls', {
+    messaging_product: 'whatsapp',
+    call_id: uic,
+    action: 'accept',
+    session: { sdp_type: 'answer', sdp: sdp('active') },
+  });
+  await deliver(
+    apps.expressJsonUrl,
+    sandbox.webhooks.terminate({
+      callId: uic,
+      direction: 'USER_INITIATED',
+      user: NUMBERS.webhookUser,
+      userId: BSUIDS.webhook,
+      userName: USER_NAME,
+      errorCode: 138021,
+    }),
+  );
 
   // A connect to a BSUID, a refused connect (Meta error), permissions and a permission reply.
   await graph('got', 'calls', { messaging_product: 'whatsapp', to: BSUIDS.connect, action: 'connect', session: { sdp_type: 'offer', sdp: sdp('actpass') } });
   sandbox.failNext(138006, { action: 'connect' });
-  await graph('node-fetch', 'calls', { messaging_product: 'whatsapp', to: NUMBERS.connect, action: 'connect', session: { sdp_type: 'offer', sdp: sdp('actpass') } });
+  await graph('node-fetch', 'calls', {
+    messaging_product: 'whatsapp',
+    to: NUMBERS.connect,
+    action: 'connect',
+    session: { sdp_type: 'offer', sdp: sdp('actpass') },
+  });
   await graph('undici.fetch', `call_permissions?user_wa_id=${NUMBERS.permissions}&access_token=${TOKEN}`);
-  await graph('undici.Pool', 'messages', { messaging_product: 'whatsapp', recipient_type: 'individual', to: NUMBERS.permissions, type: 'interactive', interactive: { type: 'call_permission_request', action: { name: 'call_permission_request' }, body: { text: 'May we call?' } } });
-  await deliver(apps.fastifyUrl, sandbox.webhooks.permissionReply({ user: NUMBERS.permissions, userId: BSUIDS.permission, response: 'accept', permanent: true }));
+  await graph('undici.Pool', 'messages', {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: NUMBERS.permissions,
+    type: 'interactive',
+    interactive: { type: 'call_permission_request', action: { name: 'call_permission_request' }, body: { text: 'May we call?' } },
+  });
+  await deliver(
+    apps.fastifyUrl,
+    sandbox.webhooks.permissionReply({ user: NUMBERS.permissions, userId: BSUIDS.permission, response: 'accept', permanent: true }),
+  );
 
   // SIP: a business-initiated dialog, and Meta's call in with digest credentials.
   sipTraffic('priv-sip-1');
   feedSip(metaInvite({ auth: true }), false);
-  feedSip(response(200, 'OK', { callId: 'outgoing:wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', branch: 'z9hG4bK-meta', toTag: 'biz', body: sdp('passive') }), true);
+  feedSip(
+    response(200, 'OK', { callId: 'outgoing:wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', branch: 'z9hG4bK-meta', toTag: 'biz', body: sdp('passive') }),
+    true,
+  );
 
   // End everything still open, so every call span (with its events and links) is exported too.
   calling.sipSources.tracker.flush();
@@ -148,7 +266,17 @@ describe('privacy sweep with the default configuration', () => {
 
   it('swept real traffic of every source: Graph operations, webhooks, SIP, calls, metrics', () => {
     const names = new Set(capture.spans.getFinishedSpans().map((s) => s.name));
-    for (const n of ['whatsapp calls.connect', 'whatsapp calls.pre_accept', 'whatsapp calls.accept', 'whatsapp calls.terminate', 'whatsapp call_permissions.get', 'whatsapp messages.call_permission_request', 'whatsapp sip.invite', 'whatsapp sip.bye', 'whatsapp call']) {
+    for (const n of [
+      'whatsapp calls.connect',
+      'whatsapp calls.pre_accept',
+      'whatsapp calls.accept',
+      'whatsapp calls.terminate',
+      'whatsapp call_permissions.get',
+      'whatsapp messages.call_permission_request',
+      'whatsapp sip.invite',
+      'whatsapp sip.bye',
+      'whatsapp call',
+    ]) {
       expect(names, n).toContain(n);
     }
     expect(capture.spans.getFinishedSpans().some((s) => s.events.length > 0 && s.links.length > 0)).toBe(true);
@@ -161,7 +289,12 @@ describe('privacy sweep with the default configuration', () => {
     capture.reset();
     calling.setConfig({ graphApiBaseUrls: [sandbox.url, 'not a url'], callSettleMs: 0, consumerNumbers: 'raw' });
     try {
-      await graph('fetch', 'calls', { messaging_product: 'whatsapp', to: NUMBERS.connect, action: 'connect', session: { sdp_type: 'offer', sdp: sdp('actpass') } });
+      await graph('fetch', 'calls', {
+        messaging_product: 'whatsapp',
+        to: NUMBERS.connect,
+        action: 'connect',
+        session: { sdp_type: 'offer', sdp: sdp('actpass') },
+      });
       await eventually(() => capture.spans.getFinishedSpans().length > 0);
       const text = await capture.text();
       expect(text).toContain(NUMBERS.connect);
@@ -185,9 +318,19 @@ describe("consumerNumbers: 'hash'", () => {
   const hmac = (key: string, value: string) => createHmac('sha256', key).update(value).digest('hex').slice(0, 32);
 
   async function userIdsWith(key: string | undefined) {
-    calling.setConfig({ graphApiBaseUrls: [sandbox.url], callSettleMs: 0, consumerNumbers: 'hash', ...(key === undefined ? {} : { consumerNumberHashKey: key }) });
+    calling.setConfig({
+      graphApiBaseUrls: [sandbox.url],
+      callSettleMs: 0,
+      consumerNumbers: 'hash',
+      ...(key === undefined ? {} : { consumerNumberHashKey: key }),
+    });
     capture.reset();
-    await graph('fetch', 'calls', { messaging_product: 'whatsapp', to: NUMBERS.connect, action: 'connect', session: { sdp_type: 'offer', sdp: sdp('actpass') } });
+    await graph('fetch', 'calls', {
+      messaging_product: 'whatsapp',
+      to: NUMBERS.connect,
+      action: 'connect',
+      session: { sdp_type: 'offer', sdp: sdp('actpass') },
+    });
     sipTraffic(`hash-sip-${key ?? 'none'}`);
     const graphSpan = await eventually(() => capture.spans.getFinishedSpans().find((s) => s.name === 'whatsapp calls.connect'));
     const sipSpan = capture.spans.getFinishedSpans().find((s) => s.name === 'whatsapp sip.invite')!;

@@ -47,18 +47,41 @@ beforeAll(async () => {
   // Traffic: a connect (duration), an error, a media-timeout call (calls, duration, media timeouts,
   // webhook error), a user-initiated accept without pre_accept, an answered BI call (quota).
   const calls = `${sb.url}/v23.0/${PHONE}/calls`;
-  const placed = JSON.parse((await send('fetch', { method: 'POST', url: calls, body: JSON.stringify({ messaging_product: 'whatsapp', to: '14085551234', action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0' } }) })).body.toString());
+  const placed = JSON.parse(
+    (
+      await send('fetch', {
+        method: 'POST',
+        url: calls,
+        body: JSON.stringify({ messaging_product: 'whatsapp', to: '14085551234', action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0' } }),
+      })
+    ).body.toString(),
+  );
   harness.instrumentation.observeWebhook(sb.webhooks.status({ callId: placed.calls[0].id, status: 'ACCEPTED', user: '14085551234' }));
-  await send('fetch', { method: 'POST', url: calls, body: JSON.stringify({ messaging_product: 'whatsapp', to: '15550138006', action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0' } }) });
+  await send('fetch', {
+    method: 'POST',
+    url: calls,
+    body: JSON.stringify({ messaging_product: 'whatsapp', to: '15550138006', action: 'connect', session: { sdp_type: 'offer', sdp: 'v=0' } }),
+  });
   harness.instrumentation.observeWebhook(sb.webhooks.connect({ callId: 'wacid.P1', direction: 'USER_INITIATED', user: '1999' }));
-  await send('fetch', { method: 'POST', url: calls, body: JSON.stringify({ messaging_product: 'whatsapp', call_id: 'wacid.P1', action: 'accept', session: { sdp_type: 'answer', sdp: 'v=0' } }) });
-  harness.instrumentation.observeWebhook(sb.webhooks.terminate({ callId: 'wacid.P1', direction: 'USER_INITIATED', user: '1999', durationS: 20, errorCode: 138021 }));
+  await send('fetch', {
+    method: 'POST',
+    url: calls,
+    body: JSON.stringify({ messaging_product: 'whatsapp', call_id: 'wacid.P1', action: 'accept', session: { sdp_type: 'answer', sdp: 'v=0' } }),
+  });
+  harness.instrumentation.observeWebhook(
+    sb.webhooks.terminate({ callId: 'wacid.P1', direction: 'USER_INITIATED', user: '1999', durationS: 20, errorCode: 138021 }),
+  );
 
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-'));
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['${target}']\n`);
+  fs.writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['${target}']\n`,
+  );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  prometheus = spawn('prometheus', [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 150; i++) {
     try {
       const r = (await api('/api/v1/query?query=whatsapp_calling_calls_active')) as { data: { result: unknown[] } };
@@ -103,7 +126,9 @@ describe('Prometheus scrape', () => {
   });
 
   it('exposes values and labels an alert rule can use', async () => {
-    const q = async (expr: string) => ((await api(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+    const q = async (expr: string) =>
+      ((await api(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } })
+        .data.result;
     expect((await q(`whatsapp_calling_calls_active_limit{whatsapp_phone_number_id="${PHONE}"}`))[0].value[1]).toBe('1000');
     expect((await q(`whatsapp_calling_quota_pair_usage_max{whatsapp_phone_number_id="${PHONE}"}`))[0].value[1]).toBe('1');
     const errors = await q('whatsapp_calling_errors_total');

@@ -61,7 +61,15 @@ describeCallStoreContract('Redis Cluster created from { cluster }', async () => 
 const PHONE = '106540352242922';
 const KEY = { phoneNumberId: PHONE, direction: 'user_initiated', signaling: 'graph_api' };
 let seq = 0;
-const sig = (type: StoredSignal['type']): StoredSignal => ({ type, source: 'webhook', signaling: 'graph_api', at: Date.now(), dedupeKey: `d${++seq}`, phoneNumberId: PHONE, direction: 'user_initiated' });
+const sig = (type: StoredSignal['type']): StoredSignal => ({
+  type,
+  source: 'webhook',
+  signaling: 'graph_api',
+  at: Date.now(),
+  dedupeKey: `d${++seq}`,
+  phoneNumberId: PHONE,
+  direction: 'user_initiated',
+});
 const effect = { terminal: false, live: true, activeKey: KEY, retainMs: 60_000, maxSignals: 64 };
 
 describe.each([

@@ -45,10 +45,15 @@ describe.each([
   const statuses: number[] = [];
 
   const metricsWhen = (what: string, ok: (m: MetricPoint[]) => boolean, ms = 20_000) =>
-    pollUntil(what, async () => {
-      const each = await Promise.all(all.map((i) => i.metrics()));
-      return each.every(ok) ? each : undefined;
-    }, ms, 100);
+    pollUntil(
+      what,
+      async () => {
+        const each = await Promise.all(all.map((i) => i.metrics()));
+        return each.every(ok) ? each : undefined;
+      },
+      ms,
+      100,
+    );
   const degraded = (m: MetricPoint[]) => metricTotal(m, 'whatsapp.calling.store.degraded');
   const active = (m: MetricPoint[], phone = PHONE) => metricTotal(m, 'whatsapp.calling.calls.active', { 'whatsapp.phone_number_id': phone });
   const deliver = async (i: Instance, d: WebhookDelivery) => statuses.push((await i.deliver(d)).status);
@@ -67,7 +72,10 @@ describe.each([
     statuses.push(placed.status);
     const wacid: string = placed.body.calls[0].id;
     await deliver(b, sandbox.webhooks.status({ callId: wacid, status: 'ACCEPTED', user: USER, timestamp: sec(), phoneNumberId: phone }));
-    await deliver(c, sandbox.webhooks.terminate({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, durationS: 2, timestamp: sec() + 2, phoneNumberId: phone }));
+    await deliver(
+      c,
+      sandbox.webhooks.terminate({ callId: wacid, direction: 'BUSINESS_INITIATED', user: USER, durationS: 2, timestamp: sec() + 2, phoneNumberId: phone }),
+    );
   };
 
   beforeAll(async () => {
@@ -117,7 +125,10 @@ describe.each([
 
 describe('in process: a custom store that rejects every operation', () => {
   const errors: string[] = [];
-  diag.setLogger({ error: (...args: unknown[]) => errors.push(args.map(String).join(' ')), warn() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.ERROR);
+  diag.setLogger(
+    { error: (...args: unknown[]) => errors.push(args.map(String).join(' ')), warn() {}, info() {}, debug() {}, verbose() {} },
+    DiagLogLevel.ERROR,
+  );
   const rejecting: CallStore = {
     recordSignal: () => Promise.reject(new Error('write refused')),
     takeCall: () => Promise.reject(new Error('write refused')),
@@ -141,7 +152,12 @@ describe('in process: a custom store that rejects every operation', () => {
     inst.observeWebhook(webhooks.terminate({ callId: ids[0], direction: 'USER_INITIATED', user: USER, durationS: 4 }));
     inst.observeWebhook(webhooks.terminate({ callId: ids[0], direction: 'USER_INITIATED', user: USER, durationS: 4 }));
     await eventually(() => harness.whatsappSpans().find((s) => s.name === 'whatsapp call'));
-    expect(harness.whatsappSpans().filter((s) => s.name === 'whatsapp call').map((s) => s.attributes['whatsapp.call.id'])).toEqual([ids[0]]);
+    expect(
+      harness
+        .whatsappSpans()
+        .filter((s) => s.name === 'whatsapp call')
+        .map((s) => s.attributes['whatsapp.call.id']),
+    ).toEqual([ids[0]]);
     expect(sumOf(await harness.metric('whatsapp.calling.calls'))).toBe(1);
     expect(sumOf(await harness.metric('whatsapp.calling.calls.active'))).toBe(2);
     expect(sumOf(await harness.metric('whatsapp.calling.store.degraded'))).toBe(1);
@@ -171,15 +187,25 @@ describe('in process: Redis paused under a stream of signals', () => {
     const path = inst.callPath;
     const store = path.store as GuardedCallStore;
     const signal = (i: number) => ({
-      callId: `wacid.PAUSED${i}`, type: 'connect' as const, source: 'webhook' as const, signaling: 'graph_api' as const,
-      at: Date.now(), dedupeKey: `wh|connect|${i}`, phoneNumberId: PHONE, direction: 'user_initiated' as const,
+      callId: `wacid.PAUSED${i}`,
+      type: 'connect' as const,
+      source: 'webhook' as const,
+      signaling: 'graph_api' as const,
+      at: Date.now(),
+      dedupeKey: `wh|connect|${i}`,
+      phoneNumberId: PHONE,
+      direction: 'user_initiated' as const,
     });
     let n = 0;
-    await pollUntil('the store answering', async () => {
-      path.ingest({ calls: [signal(-1 - n++)] });
-      await sleep(20);
-      return store.pending === 0 && !store.degraded;
-    }, 5000);
+    await pollUntil(
+      'the store answering',
+      async () => {
+        path.ingest({ calls: [signal(-1 - n++)] });
+        await sleep(20);
+        return store.pending === 0 && !store.degraded;
+      },
+      5000,
+    );
     redis.pause();
     const waiting: number[] = [];
     const sent: number[] = [];

@@ -71,23 +71,36 @@ describe.each([
     for (const r of await Promise.all(to.map((i) => i.deliver(d)))) expect(r.status).toBe(200);
   };
   const connectBI = async (from: Instance, user: string) => {
-    const placed = await from.graph(PHONE, { action: 'connect', to: user, session: { sdp_type: 'offer', sdp: SDP } }, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01` } });
+    const placed = await from.graph(
+      PHONE,
+      { action: 'connect', to: user, session: { sdp_type: 'offer', sdp: SDP } },
+      { headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01` } },
+    );
     return placed;
   };
   const graphOn = async (i: Instance, body: object) => expect((await i.graph(PHONE, { session: { sdp_type: 'answer', sdp: SDP }, ...body })).status).toBe(200);
   /** Waits until the shared store holds a signal of the call (the next step's fold must see it). */
   const stored = (wacid: string, type: string) =>
-    pollUntil(`${type} of ${wacid} in Redis`, async () => (await backend.reader.hkeys(`whatsapp-calling:{c:${wacid}}:sig`)).some((k) => k.startsWith(`${type}|`)), 5000);
+    pollUntil(
+      `${type} of ${wacid} in Redis`,
+      async () => (await backend.reader.hkeys(`whatsapp-calling:{c:${wacid}}:sig`)).some((k) => k.startsWith(`${type}|`)),
+      5000,
+    );
   /** Polls every instance's metrics until `ok` holds on all of them (figures are read at collection). */
   const metricsWhen = (what: string, ok: (m: MetricPoint[]) => boolean) =>
-    pollUntil(what, async () => {
-      const ms = await Promise.all(all.map((i) => i.metrics()));
-      return ms.every(ok) ? ms : undefined;
-    }, 8000);
+    pollUntil(
+      what,
+      async () => {
+        const ms = await Promise.all(all.map((i) => i.metrics()));
+        return ms.every(ok) ? ms : undefined;
+      },
+      8000,
+    );
   const active = (m: MetricPoint[]) => metricTotal(m, 'whatsapp.calling.calls.active', { 'whatsapp.phone_number_id': PHONE });
   const gauge = (m: MetricPoint[], name: string) => metricTotal(m, name, { 'whatsapp.phone_number_id': PHONE });
   const allSpans = async () => (await Promise.all(all.map((i) => i.spans()))).flat();
-  const sum = async (name: string, match: Record<string, unknown> = {}) => (await Promise.all(all.map((i) => i.metrics()))).reduce((n, m) => n + metricTotal(m, name, match), 0);
+  const sum = async (name: string, match: Record<string, unknown> = {}) =>
+    (await Promise.all(all.map((i) => i.metrics()))).reduce((n, m) => n + metricTotal(m, name, match), 0);
 
   beforeAll(async () => {
     backend = await startBackend();
@@ -134,7 +147,11 @@ describe.each([
     await stored(c2, 'connect');
     await graphOn(i3, { action: 'accept', call_id: c2 });
     await stored(c2, 'accept');
-    await deliver(sandbox.webhooks.terminate({ callId: c2, direction: 'USER_INITIATED', user: USER2, durationS: 5, errorCode: 138021, timestamp: sec() + 5 }), i1, i3);
+    await deliver(
+      sandbox.webhooks.terminate({ callId: c2, direction: 'USER_INITIATED', user: USER2, durationS: 5, errorCode: 138021, timestamp: sec() + 5 }),
+      i1,
+      i3,
+    );
     // Rejected from another instance than the one that pre-accepted it.
     await deliver(sandbox.webhooks.connect({ callId: c3, direction: 'USER_INITIATED', user: USER2, timestamp: offered }), i3);
     await stored(c3, 'connect');
@@ -153,7 +170,10 @@ describe.each([
       await deliver(sandbox.webhooks.status({ callId: wacid, status: 'ACCEPTED', user: USER2, timestamp: sec() + 2 }), i3);
       live.push({ wacid, direction: 'BUSINESS_INITIATED', endOn });
     }
-    for (const [on, endOn] of [[i2, i2], [i3, i1]] as const) {
+    for (const [on, endOn] of [
+      [i2, i2],
+      [i3, i1],
+    ] as const) {
       const wacid = newCallId();
       await deliver(sandbox.webhooks.connect({ callId: wacid, direction: 'USER_INITIATED', user: USER1, timestamp: sec() }), on);
       live.push({ wacid, direction: 'USER_INITIATED', endOn });
@@ -163,7 +183,16 @@ describe.each([
     limitRefusal = { status: refused.status, code: refused.body.error?.code };
     atLimit = await metricsWhen('every instance reporting the calls at the limit', (m) => active(m) === LIMIT);
     for (const c of live) {
-      await deliver(sandbox.webhooks.terminate({ callId: c.wacid, direction: c.direction, user: c.direction === 'BUSINESS_INITIATED' ? USER2 : USER1, ...(c.direction === 'BUSINESS_INITIATED' ? { durationS: 10 } : {}), timestamp: sec() + 10 }), c.endOn);
+      await deliver(
+        sandbox.webhooks.terminate({
+          callId: c.wacid,
+          direction: c.direction,
+          user: c.direction === 'BUSINESS_INITIATED' ? USER2 : USER1,
+          ...(c.direction === 'BUSINESS_INITIATED' ? { durationS: 10 } : {}),
+          timestamp: sec() + 10,
+        }),
+        c.endOn,
+      );
       truth.calls.push(c.wacid);
     }
     expect(sandbox.activeCalls(PHONE)).toBe(0);
@@ -172,10 +201,14 @@ describe.each([
     await deliver(sandbox.webhooks.permissionReply({ user: USER1, response: 'accept' }), i1, i3);
 
     await Promise.all(all.map((i) => i.flush()));
-    await pollUntil('one call span per call', async () => {
-      const spans = spansNamed(await allSpans(), 'whatsapp call');
-      return truth.calls.every((id) => spans.some((s) => s.attributes['whatsapp.call.id'] === id));
-    }, 8000);
+    await pollUntil(
+      'one call span per call',
+      async () => {
+        const spans = spansNamed(await allSpans(), 'whatsapp call');
+        return truth.calls.every((id) => spans.some((s) => s.attributes['whatsapp.call.id'] === id));
+      },
+      8000,
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -201,7 +234,11 @@ describe.each([
       expect(call.startTime).toBeGreaterThanOrEqual(Math.floor(connect.startTime));
       expect(call.startTime).toBeLessThanOrEqual(Math.ceil(connect.endTime));
       expect(call.endTime).toBe(placed.endS * 1000);
-      expect(call.attributes).toMatchObject({ 'whatsapp.call.duration': placed.durationS, 'whatsapp.call.status': 'completed', 'whatsapp.call.direction': 'business_initiated' });
+      expect(call.attributes).toMatchObject({
+        'whatsapp.call.duration': placed.durationS,
+        'whatsapp.call.status': 'completed',
+        'whatsapp.call.direction': 'business_initiated',
+      });
       expect(call.links.filter((l) => l.spanId === connect.spanId)).toHaveLength(1);
       expect(call.events.filter((e) => e.name === 'whatsapp.webhook.terminate')).toHaveLength(1);
     }

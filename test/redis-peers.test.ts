@@ -141,7 +141,12 @@ describe('startRedisCluster: three masters on loopback', () => {
   });
 
   it('runs a MULTI over hash-tagged keys (one slot) atomically', async () => {
-    const replies = await c.multi().hset('{call:wacid.1}:state', 'status', 'ringing').sadd('{call:wacid.1}:signals', 'connect').expire('{call:wacid.1}:state', 60).exec();
+    const replies = await c
+      .multi()
+      .hset('{call:wacid.1}:state', 'status', 'ringing')
+      .sadd('{call:wacid.1}:signals', 'connect')
+      .expire('{call:wacid.1}:state', 60)
+      .exec();
     expect(replies?.map(([err]) => err)).toEqual([null, null, null]);
     expect(await c.hget('{call:wacid.1}:state', 'status')).toBe('ringing');
     expect(await c.smembers('{call:wacid.1}:signals')).toEqual(['connect']);

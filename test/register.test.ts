@@ -30,20 +30,24 @@ afterAll(async () => {
 
 function runApp(extraEnv: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'opentelemetry-instrumentation-whatsapp-calling/register', path.join(ROOT, 'test/fixtures/register-app.mjs')], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        GRAPH_URL: sandbox.url,
-        OTEL_SERVICE_NAME: 'register-test',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
-        OTEL_WHATSAPP_GRAPH_API_BASE_URLS: sandbox.url,
-        ...extraEnv,
+    const child = spawn(
+      process.execPath,
+      ['--import', 'opentelemetry-instrumentation-whatsapp-calling/register', path.join(ROOT, 'test/fixtures/register-app.mjs')],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          GRAPH_URL: sandbox.url,
+          OTEL_SERVICE_NAME: 'register-test',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'none',
+          OTEL_WHATSAPP_GRAPH_API_BASE_URLS: sandbox.url,
+          ...extraEnv,
+        },
       },
-    });
+    );
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -69,7 +69,12 @@ describe('limits', () => {
     now = t0 + DAY + 1; // the first call left the window
     expect((await permissions(sb)).json.actions[1].limits[0]).toEqual({ time_period: 'PT24H', max_allowed: 2, current_usage: 1 });
     expect((await connect(sb)).status).toBe(200);
-    expect(startCall(await permissions(sb)).limits[0]).toEqual({ time_period: 'PT24H', max_allowed: 2, current_usage: 2, limit_expiration_time: (t0 + 3_600_000 + DAY) / 1000 });
+    expect(startCall(await permissions(sb)).limits[0]).toEqual({
+      time_period: 'PT24H',
+      max_allowed: 2,
+      current_usage: 2,
+      limit_expiration_time: (t0 + 3_600_000 + DAY) / 1000,
+    });
   });
 
   it('does not count calls the simulated user never answers (recipient ending in 0000480)', async () => {
@@ -175,13 +180,23 @@ describe('webhook deliveries', () => {
 
   it('builds a business-initiated connect with the SDP answer and the callback data', async () => {
     const sb = await sandbox();
-    const call = sb.webhooks.connect({ callId: 'wacid.B1', direction: 'BUSINESS_INITIATED', user: USER, timestamp: T, bizOpaqueCallbackData: 'TRx334' }).entry[0].changes[0].value.calls as Json[];
-    expect(call[0]).toMatchObject({ id: 'wacid.B1', from: '15551441906', to: USER, event: 'connect', direction: 'BUSINESS_INITIATED', biz_opaque_callback_data: 'TRx334', session: { sdp_type: 'answer' } });
+    const call = sb.webhooks.connect({ callId: 'wacid.B1', direction: 'BUSINESS_INITIATED', user: USER, timestamp: T, bizOpaqueCallbackData: 'TRx334' })
+      .entry[0].changes[0].value.calls as Json[];
+    expect(call[0]).toMatchObject({
+      id: 'wacid.B1',
+      from: '15551441906',
+      to: USER,
+      event: 'connect',
+      direction: 'BUSINESS_INITIATED',
+      biz_opaque_callback_data: 'TRx334',
+      session: { sdp_type: 'answer' },
+    });
   });
 
   it('builds terminates with times only for answered calls, and errors both in the call and in the value', async () => {
     const sb = await sandbox();
-    const answered = sb.webhooks.terminate({ callId: 'wacid.T1', direction: 'USER_INITIATED', user: USER, timestamp: T + 20, durationS: 20, errorCode: 138021 }).entry[0].changes[0].value;
+    const answered = sb.webhooks.terminate({ callId: 'wacid.T1', direction: 'USER_INITIATED', user: USER, timestamp: T + 20, durationS: 20, errorCode: 138021 })
+      .entry[0].changes[0].value;
     const error = {
       code: 138021,
       title: 'WhatsApp client terminated the call due to not receiving any media for a long time. Please try again',
@@ -189,16 +204,30 @@ describe('webhook deliveries', () => {
       error_data: { details: 'WhatsApp client terminated the call due to not receiving any media for a long time.' },
     };
     expect(answered.calls).toEqual([
-      { id: 'wacid.T1', from: USER, to: '15551441906', event: 'terminate', timestamp: String(T + 20), direction: 'USER_INITIATED', start_time: String(T), end_time: String(T + 20), duration: 20, status: 'FAILED', errors: [error] },
+      {
+        id: 'wacid.T1',
+        from: USER,
+        to: '15551441906',
+        event: 'terminate',
+        timestamp: String(T + 20),
+        direction: 'USER_INITIATED',
+        start_time: String(T),
+        end_time: String(T + 20),
+        duration: 20,
+        status: 'FAILED',
+        errors: [error],
+      },
     ]);
     expect(answered.errors).toEqual([error]);
-    const unanswered = sb.webhooks.terminate({ callId: 'wacid.T2', direction: 'BUSINESS_INITIATED', user: USER, timestamp: T, bizOpaqueCallbackData: 'cb' }).entry[0].changes[0].value;
+    const unanswered = sb.webhooks.terminate({ callId: 'wacid.T2', direction: 'BUSINESS_INITIATED', user: USER, timestamp: T, bizOpaqueCallbackData: 'cb' })
+      .entry[0].changes[0].value;
     const c = (unanswered.calls as Json[])[0];
     expect(c).toMatchObject({ status: 'FAILED', biz_opaque_callback_data: 'cb' });
     expect(Object.keys(c)).not.toContain('start_time');
     expect(Object.keys(c)).not.toContain('duration');
     expect(unanswered.errors).toBeUndefined();
-    const completed = sb.webhooks.terminate({ callId: 'wacid.T3', direction: 'BUSINESS_INITIATED', user: USER, timestamp: T, durationS: 95 }).entry[0].changes[0].value;
+    const completed = sb.webhooks.terminate({ callId: 'wacid.T3', direction: 'BUSINESS_INITIATED', user: USER, timestamp: T, durationS: 95 }).entry[0]
+      .changes[0].value;
     expect((completed.calls as Json[])[0]).toMatchObject({ status: 'COMPLETED', duration: 95, start_time: String(T - 95) });
   });
 

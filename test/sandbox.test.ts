@@ -7,7 +7,21 @@ import * as zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../sandbox';
 import type { Sandbox } from '../sandbox';
-import { PHONE, SDP, USER, call, calls, closeSandboxes, connect, expectGraphHeaders, expectMetaError, permissions, raw, sandbox, startCall } from './helpers/sandbox-client';
+import {
+  PHONE,
+  SDP,
+  USER,
+  call,
+  calls,
+  closeSandboxes,
+  connect,
+  expectGraphHeaders,
+  expectMetaError,
+  permissions,
+  raw,
+  sandbox,
+  startCall,
+} from './helpers/sandbox-client';
 
 afterEach(closeSandboxes);
 
@@ -41,7 +55,8 @@ describe('success responses, shaped and headed like graph.facebook.com', () => {
 
   it('reads form-encoded bodies, with nested objects as JSON strings or in bracket form', async () => {
     const sb = await sandbox();
-    const form = (f: Record<string, string>) => call(sb, 'POST', `/v23.0/${PHONE}/calls`, new URLSearchParams(f).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = (f: Record<string, string>) =>
+      call(sb, 'POST', `/v23.0/${PHONE}/calls`, new URLSearchParams(f).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
     const asJson = await form({ messaging_product: 'whatsapp', to: USER, action: 'connect', session: JSON.stringify({ sdp_type: 'offer', sdp: SDP }) });
     expect(asJson.json.calls[0].id).toMatch(/^wacid\./);
     const brackets = await form({ messaging_product: 'whatsapp', to: USER, action: 'connect', 'session[sdp_type]': 'offer', 'session[sdp]': SDP });
@@ -95,21 +110,41 @@ describe('success responses, shaped and headed like graph.facebook.com', () => {
     const sb = await sandbox();
     const plain = await call(sb, 'GET', `/v23.0/${PHONE}/settings`);
     expectGraphHeaders(plain.headers);
-    expect(plain.json.calling).toMatchObject({ status: 'ENABLED', call_icon_visibility: 'DEFAULT', callback_permission_status: 'ENABLED', sip: { status: 'DISABLED' } });
+    expect(plain.json.calling).toMatchObject({
+      status: 'ENABLED',
+      call_icon_visibility: 'DEFAULT',
+      callback_permission_status: 'ENABLED',
+      sip: { status: 'DISABLED' },
+    });
     expect(plain.json.calling.srtp_key_exchange_protocol).toBeUndefined(); // returned only once set
     expect(JSON.stringify(plain.json)).not.toContain('sip_user_password');
     const withCreds = await call(sb, 'GET', `/v23.0/${PHONE}/settings?include_sip_credentials=true`);
-    expect(withCreds.json.calling.sip.servers[0]).toMatchObject({ app_id: expect.any(Number), hostname: 'sip.example.com', sip_user_password: expect.any(String) });
+    expect(withCreds.json.calling.sip.servers[0]).toMatchObject({
+      app_id: expect.any(Number),
+      hostname: 'sip.example.com',
+      sip_user_password: expect.any(String),
+    });
   });
 
   it('settings POST answers success, shows up in GET, and rejects a body without a calling object', async () => {
     const sb = await sandbox();
-    const update = { calling: { srtp_key_exchange_protocol: 'SDES', audio: { additional_codecs: ['PCMA'] }, sip: { status: 'ENABLED', servers: [{ hostname: 'sip.acme.test' }] } } };
+    const update = {
+      calling: {
+        srtp_key_exchange_protocol: 'SDES',
+        audio: { additional_codecs: ['PCMA'] },
+        sip: { status: 'ENABLED', servers: [{ hostname: 'sip.acme.test' }] },
+      },
+    };
     const res = await call(sb, 'POST', `/v23.0/${PHONE}/settings`, update);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ success: true });
     const read = (await call(sb, 'GET', `/v23.0/${PHONE}/settings`)).json.calling;
-    expect(read).toMatchObject({ status: 'ENABLED', srtp_key_exchange_protocol: 'SDES', audio: { additional_codecs: ['PCMA'] }, sip: { status: 'ENABLED', servers: [{ hostname: 'sip.acme.test', port: 5061 }] } });
+    expect(read).toMatchObject({
+      status: 'ENABLED',
+      srtp_key_exchange_protocol: 'SDES',
+      audio: { additional_codecs: ['PCMA'] },
+      sip: { status: 'ENABLED', servers: [{ hostname: 'sip.acme.test', port: 5061 }] },
+    });
     const bad = await call(sb, 'POST', `/v23.0/${PHONE}/settings`, { status: 'ENABLED' });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatchObject({ code: 100, error_data: { details: expect.stringContaining('calling') } });
@@ -121,16 +156,30 @@ describe('success responses, shaped and headed like graph.facebook.com', () => {
       { type: 'call_permission_request', action: { name: 'call_permission_request' }, body: { text: 'May we call you?' } },
       { type: 'voice_call', body: { text: 'Talk to us' }, action: { name: 'voice_call', parameters: { display_text: 'Call now', ttl_minutes: 100 } } },
     ]) {
-      const res = await call(sb, 'POST', `/v23.0/${PHONE}/messages`, { messaging_product: 'whatsapp', recipient_type: 'individual', to: '+1-408-555-1234', type: 'interactive', interactive });
+      const res = await call(sb, 'POST', `/v23.0/${PHONE}/messages`, {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '+1-408-555-1234',
+        type: 'interactive',
+        interactive,
+      });
       expect(res.status).toBe(200);
       expectGraphHeaders(res.headers);
-      expect(res.json).toEqual({ messaging_product: 'whatsapp', contacts: [{ input: '+1-408-555-1234', wa_id: USER }], messages: [{ id: expect.stringMatching(/^wamid\./) }] });
+      expect(res.json).toEqual({
+        messaging_product: 'whatsapp',
+        contacts: [{ input: '+1-408-555-1234', wa_id: USER }],
+        messages: [{ id: expect.stringMatching(/^wamid\./) }],
+      });
     }
   });
 
   it("answers unknown paths and methods with Graph's unsupported-request error", async () => {
     const sb = await sandbox();
-    for (const [method, path] of [['POST', `/v23.0/${PHONE}/nonsense`], ['GET', `/v23.0/${PHONE}/calls`], ['POST', '/v23.0/me/calls']] as const) {
+    for (const [method, path] of [
+      ['POST', `/v23.0/${PHONE}/nonsense`],
+      ['GET', `/v23.0/${PHONE}/calls`],
+      ['POST', '/v23.0/me/calls'],
+    ] as const) {
       const res = await call(sb, method, path, method === 'POST' ? {} : undefined);
       expect(res.status).toBe(400);
       expect(res.json.error).toEqual({
@@ -179,11 +228,27 @@ describe('content encoding', () => {
 
 /** Code → HTTP status and (for the six-digit codes) the title in `message`, per reference §7. */
 const CATALOGUE: [code: number, status: number][] = [
-  [131000, 500], [131009, 400], [131016, 503], [131030, 400], [131055, 400], [138000, 401], [138001, 400], [138002, 429],
-  [138003, 400], [138004, 500], [138005, 429], [138006, 401], [138007, 500], [138009, 400], [138012, 400], [138013, 400],
-  [138014, 400], [138015, 400], [138017, 400], [138018, 400],
+  [131000, 500],
+  [131009, 400],
+  [131016, 503],
+  [131030, 400],
+  [131055, 400],
+  [138000, 401],
+  [138001, 400],
+  [138002, 429],
+  [138003, 400],
+  [138004, 500],
+  [138005, 429],
+  [138006, 401],
+  [138007, 500],
+  [138009, 400],
+  [138012, 400],
+  [138013, 400],
+  [138014, 400],
+  [138015, 400],
+  [138017, 400],
+  [138018, 400],
 ];
-
 
 describe("Meta's error bodies", () => {
   let sb: Sandbox;
@@ -243,8 +308,18 @@ describe("Meta's error bodies", () => {
   });
 
   it('answers magic recipients on /messages too (permission request limit, permanent permission, allow list)', async () => {
-    for (const [to, code] of [['15550138009', 138009], ['15550138017', 138017], ['15550131030', 131030], ['15550131009', 131009]] as const) {
-      const res = await call(sb, 'POST', `/v23.0/${PHONE}/messages`, { messaging_product: 'whatsapp', to, type: 'interactive', interactive: { type: 'voice_call', action: { name: 'voice_call' } } });
+    for (const [to, code] of [
+      ['15550138009', 138009],
+      ['15550138017', 138017],
+      ['15550131030', 131030],
+      ['15550131009', 131009],
+    ] as const) {
+      const res = await call(sb, 'POST', `/v23.0/${PHONE}/messages`, {
+        messaging_product: 'whatsapp',
+        to,
+        type: 'interactive',
+        interactive: { type: 'voice_call', action: { name: 'voice_call' } },
+      });
       expectMetaError(res, code, 400);
     }
   });
@@ -267,7 +342,14 @@ describe("Meta's error bodies", () => {
       const res = await call(locked, 'GET', `/v23.0/${PHONE}/settings`, undefined, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token - Cannot parse access token"');
-      expect(res.json).toEqual({ error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190, fbtrace_id: res.headers.get('x-fb-trace-id') } });
+      expect(res.json).toEqual({
+        error: {
+          message: 'Invalid OAuth access token - Cannot parse access token',
+          type: 'OAuthException',
+          code: 190,
+          fbtrace_id: res.headers.get('x-fb-trace-id'),
+        },
+      });
     }
     expect((await call(locked, 'GET', `/v23.0/${PHONE}/settings`, undefined, { authorization: 'Bearer right-token' })).status).toBe(200);
     expect((await call(locked, 'GET', `/v23.0/${PHONE}/settings?access_token=right-token`, undefined, { authorization: '' })).status).toBe(200);

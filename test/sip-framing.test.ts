@@ -2,11 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeHep3 } from '../src/sip/hep';
-import {
-  parseSipMessage,
-  serializeSipMessage,
-  SipStreamFramer,
-} from '../src/sip/wire';
+import { parseSipMessage, serializeSipMessage, SipStreamFramer } from '../src/sip/wire';
 import type { SipMessage } from '../src/sip/wire';
 
 import { bytes, msg, latin1, metaInvite, challenge407, metaBye } from './sip/wire-fixtures';
@@ -97,7 +93,13 @@ describe('SIP stream framer', () => {
 const safeChar = fc.constantFrom(...'abcXYZ0189 +-_.:;=@<>",/?!*%~éü日'.split(''));
 const safeText = (max: number) => fc.string({ unit: safeChar, maxLength: max }).map((s) => s.trim());
 const tokenName = fc.stringMatching(/^[a-z][a-z0-9-]{1,20}$/).filter((n) => n !== 'content-length');
-const uriArb = fc.tuple(fc.stringMatching(/^\+?[a-zA-Z0-9.]{1,15}$/), fc.constantFrom('wa.meta.vc', 'sip.example.com', '10.0.0.5:5061'), fc.constantFrom('', ';transport=tls', ';lr;ob')).map(([u, h, p]) => `sip:${u}@${h}${p}`);
+const uriArb = fc
+  .tuple(
+    fc.stringMatching(/^\+?[a-zA-Z0-9.]{1,15}$/),
+    fc.constantFrom('wa.meta.vc', 'sip.example.com', '10.0.0.5:5061'),
+    fc.constantFrom('', ';transport=tls', ';lr;ob'),
+  )
+  .map(([u, h, p]) => `sip:${u}@${h}${p}`);
 const startArb = fc.oneof(
   fc.record({ kind: fc.constant('request' as const), method: fc.stringMatching(/^[A-Z]{2,12}$/), requestUri: uriArb }),
   fc.record({ kind: fc.constant('response' as const), status: fc.integer({ min: 100, max: 699 }), reason: safeText(40) }),
@@ -123,7 +125,11 @@ const nastyBytes = fc.oneof(
     return fc.nat(s.length).map((n) => s.subarray(0, n)); // truncated
   }),
   fc.tuple(fc.constantFrom('INVITE sip:a@b SIP/2.0\r\n', 'SIP/2.0 200 OK\r\n', 'HEP3'), fc.string({ maxLength: 500 })).map(([p, s]) => bytes(p + s)),
-  fc.constantFrom(Buffer.alloc(70_000, 'a'), bytes(`SIP/2.0 200 OK\r\n${'X: y\r\n'.repeat(20_000)}\r\n`), bytes('SIP/2.0 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n')),
+  fc.constantFrom(
+    Buffer.alloc(70_000, 'a'),
+    bytes(`SIP/2.0 200 OK\r\n${'X: y\r\n'.repeat(20_000)}\r\n`),
+    bytes('SIP/2.0 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n'),
+  ),
 );
 
 describe('SIP wire properties', () => {

@@ -58,7 +58,19 @@ const essence = (spans: ReadableSpan[]) =>
       kind: s.kind,
       status: s.status.code,
       attributes: Object.fromEntries(
-        ['sip.method', 'sip.call_id', 'sip.status_code', 'sip.reason', 'whatsapp.call.id', 'whatsapp.call.direction', 'whatsapp.call.status', 'whatsapp.call.duration', 'whatsapp.error.category', 'error.type', 'sip.auth.challenged'].map((k) => [k, s.attributes[k]]),
+        [
+          'sip.method',
+          'sip.call_id',
+          'sip.status_code',
+          'sip.reason',
+          'whatsapp.call.id',
+          'whatsapp.call.direction',
+          'whatsapp.call.status',
+          'whatsapp.call.duration',
+          'whatsapp.error.category',
+          'error.type',
+          'sip.auth.challenged',
+        ].map((k) => [k, s.attributes[k]]),
       ),
     }))
     .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1));
@@ -66,7 +78,7 @@ const essence = (spans: ReadableSpan[]) =>
 const spans = (name: string) => harness.exporter.getFinishedSpans().filter((s) => s.name === name);
 
 describe('socket tap on node:tls to a SIP peer', () => {
-  it('traces a business-initiated call: 407 round, 200 from Meta, and Meta\'s BYE with the call id and duration', async () => {
+  it("traces a business-initiated call: 407 round, 200 from Meta, and Meta's BYE with the call id and duration", async () => {
     const result = await placeCall({ port: kamailio.tlsPort, ca: kamailio.ca, to: '14085551234', password: SIP_PASSWORD, callId: 'it-call-1' });
     expect(result.statuses).toEqual([407, 200]);
     expect(result.byeFromMeta).toBeDefined();
@@ -74,8 +86,16 @@ describe('socket tap on node:tls to a SIP peer', () => {
     const [invite] = spans('whatsapp sip.invite');
     expect(invite.kind).toBe(SpanKind.CLIENT);
     expect(invite.attributes).toMatchObject({ 'sip.status_code': 200, 'sip.auth.challenged': true, 'sip.call_id': 'it-call-1', 'network.transport': 'tls' });
-    expect(spans('whatsapp sip.bye')[0].attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.duration': 7 });
-    expect(call.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.status': 'completed', 'whatsapp.signaling': 'sip', 'whatsapp.call.duration': 7 });
+    expect(spans('whatsapp sip.bye')[0].attributes).toMatchObject({
+      'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA',
+      'whatsapp.call.duration': 7,
+    });
+    expect(call.attributes).toMatchObject({
+      'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA',
+      'whatsapp.call.status': 'completed',
+      'whatsapp.signaling': 'sip',
+      'whatsapp.call.duration': 7,
+    });
     const exported = JSON.stringify(harness.exporter.getFinishedSpans().map((s) => [s.attributes, s.events, s.status]));
     expect(exported).not.toMatch(/Digest|response=|SECRET|14085551234/);
   });
@@ -123,7 +143,12 @@ describe("Meta's user-initiated call to the business's own TLS server", () => {
     harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${kamailio.tlsPort}`], callSettleMs: 0 });
     hepOnly.setConfig({ sipPeers: [], callSettleMs: 0, hep: { port: 0, metaAddresses: ['127.0.0.1'] } });
     const uac = await startSipp({
-      scenario: 'uac-meta-invite.xml', mode: 'uac', transport: 'u1', remote: `127.0.0.1:${kamailio.udpPort}`, calls: 1, timeoutSec: 30,
+      scenario: 'uac-meta-invite.xml',
+      mode: 'uac',
+      transport: 'u1',
+      remote: `127.0.0.1:${kamailio.udpPort}`,
+      calls: 1,
+      timeoutSec: 30,
       extraArgs: metaInviteArgs({ business: '15551441906', businessHost: `127.0.0.3:${bizPort}`, password: SIP_PASSWORD }),
     });
     try {
@@ -133,10 +158,20 @@ describe("Meta's user-initiated call to the business's own TLS server", () => {
       await eventually(() => spans('whatsapp call').length === 1 && hepSpans.getFinishedSpans().some((s) => s.name === 'whatsapp call'));
       const [inv] = spans('whatsapp sip.invite');
       expect(inv.kind).toBe(SpanKind.SERVER);
-      expect(inv.attributes).toMatchObject({ 'whatsapp.call.id': META_WACID, 'whatsapp.call.direction': 'user_initiated', 'sip.status_code': 200, 'sip.auth.challenged': true });
+      expect(inv.attributes).toMatchObject({
+        'whatsapp.call.id': META_WACID,
+        'whatsapp.call.direction': 'user_initiated',
+        'sip.status_code': 200,
+        'sip.auth.challenged': true,
+      });
       const [call] = spans('whatsapp call');
       expect(call.kind).toBe(SpanKind.SERVER);
-      expect(call.attributes).toMatchObject({ 'whatsapp.call.id': META_WACID, 'whatsapp.call.direction': 'user_initiated', 'whatsapp.call.status': 'completed', 'whatsapp.call.duration': 7 });
+      expect(call.attributes).toMatchObject({
+        'whatsapp.call.id': META_WACID,
+        'whatsapp.call.direction': 'user_initiated',
+        'whatsapp.call.status': 'completed',
+        'whatsapp.call.duration': 7,
+      });
       expect(essence(hepSpans.getFinishedSpans())).toEqual(essence(harness.exporter.getFinishedSpans()));
     } finally {
       await uac.stop();
@@ -152,7 +187,14 @@ describe('the business cancels while Meta rings (sipp uas-ring-then-cancel behin
     const edge = await startKamailio({ sippPort: ringing.port });
     harness.instrumentation.setConfig({ sipPeers: [`127.0.0.1:${edge.tlsPort}`], callSettleMs: 0 });
     try {
-      const result = await placeCall({ port: edge.tlsPort, ca: edge.ca, to: '14085551234', password: SIP_PASSWORD, callId: 'it-cancel', cancelWhenRinging: true });
+      const result = await placeCall({
+        port: edge.tlsPort,
+        ca: edge.ca,
+        to: '14085551234',
+        password: SIP_PASSWORD,
+        callId: 'it-cancel',
+        cancelWhenRinging: true,
+      });
       expect(result.statuses).toEqual([407, 487]);
       const call = await eventually(() => spans('whatsapp call')[0]);
       const [inv] = spans('whatsapp sip.invite');

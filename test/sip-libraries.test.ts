@@ -58,7 +58,8 @@ describe('the sip package (sipp plays Meta over UDP)', () => {
         route: [{ uri: `sip:127.0.0.1:${sipp.port};lr` }],
         'content-type': 'application/sdp',
       },
-      content: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/SAVP 111\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:LIBSECRETLIBSECRET\r\n',
+      content:
+        'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/SAVP 111\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:LIBSECRETLIBSECRET\r\n',
     };
     const seenByApp: number[] = [];
     const final = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve) => {
@@ -78,13 +79,21 @@ describe('the sip package (sipp plays Meta over UDP)', () => {
     expect(final.status).toBe(200);
     const contact = (final.headers.contact as { uri: string }[])[0].uri;
     const routes = ((final.headers['record-route'] as { uri: string }[]) ?? []).slice().reverse();
-    sip.send({ method: 'ACK', uri: contact, headers: { to: final.headers.to, from: rq.headers.from, 'call-id': 'lib-call-1', cseq: { method: 'ACK', seq: 2 }, via: [], route: routes } });
+    sip.send({
+      method: 'ACK',
+      uri: contact,
+      headers: { to: final.headers.to, from: rq.headers.from, 'call-id': 'lib-call-1', cseq: { method: 'ACK', seq: 2 }, via: [], route: routes },
+    });
     await eventually(() => byes.length === 1 && spans('whatsapp call').length === 1, 300);
     expect(seenByApp).toEqual([407, 200]);
     const [inv] = spans('whatsapp sip.invite');
     expect(inv.kind).toBe(SpanKind.CLIENT);
     expect(inv.attributes).toMatchObject({ 'sip.status_code': 200, 'sip.auth.challenged': true, 'network.transport': 'udp', 'sip.call_id': 'lib-call-1' });
-    expect(spans('whatsapp call')[0].attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.duration': 7, 'whatsapp.call.status': 'completed' });
+    expect(spans('whatsapp call')[0].attributes).toMatchObject({
+      'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA',
+      'whatsapp.call.duration': 7,
+      'whatsapp.call.status': 'completed',
+    });
     expect(JSON.stringify(harness.exporter.getFinishedSpans().map((s) => s.attributes))).not.toMatch(/LIBSECRET|Digest/);
   });
 });
@@ -93,7 +102,8 @@ describe('drachtio-srf', () => {
   // Frames as drachtio-server sends them to the app: `id|sip|source|len|protocol|address|port|time|txn|dialog`.
   const frame = (id: number, source: 'network' | 'application', sip: string) =>
     `${id}|sip|${source}|${Buffer.byteLength(sip)}|tls|157.240.1.2|5061|12:00:00.000000|txn-${id}|dialog-1\r\n${sip}`;
-  const sent = (id: number, sip: string) => `${id}|response|r${id}|OK|application|${Buffer.byteLength(sip)}|tls|157.240.1.2|5061|12:00:00.000000|txn-${id}|dialog-1\r\n${sip}`;
+  const sent = (id: number, sip: string) =>
+    `${id}|response|r${id}|OK|application|${Buffer.byteLength(sip)}|tls|157.240.1.2|5061|12:00:00.000000|txn-${id}|dialog-1\r\n${sip}`;
 
   it('traces the SIP in recorded drachtio-server frames, both directions, before the agent handles them', () => {
     harness.instrumentation.setConfig({ sipPeers: ['157.240.1.2:5061'], callSettleMs: 0 });
@@ -121,14 +131,21 @@ describe('drachtio-srf', () => {
 describe('automatic patching', () => {
   it('patches sip and drachtio-srf when a plain CommonJS app requires them after the SDK started', () => {
     const root = path.resolve(__dirname, '..');
-    const out = execFileSync(process.execPath, ['-e', `
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const { WhatsAppCallingInstrumentation } = require('./build/src/index.js');
       new WhatsAppCallingInstrumentation();
       const mark = Symbol.for('opentelemetry-instrumentation-whatsapp-calling.patched');
       const sip = require('sip');
       const Agent = require('drachtio-srf/lib/drachtio-agent');
       console.log(JSON.stringify({ sip: typeof sip.create[mark] === 'function', drachtio: typeof Agent.prototype[mark] === 'function' }));
-    `], { cwd: root, timeout: 20_000 }).toString();
+    `,
+      ],
+      { cwd: root, timeout: 20_000 },
+    ).toString();
     expect(JSON.parse(out)).toEqual({ sip: true, drachtio: true });
   });
 });

@@ -72,15 +72,59 @@ describe('SIP message parser', () => {
 
   it('expands every compact header name to its long form', () => {
     const m = parseSipMessage(
-      msg(['NOTIFY sip:a@b SIP/2.0', 'i: c1', 'f: <sip:a@b>;tag=1', 't: <sip:c@d>', 'v: SIP/2.0/UDP h;branch=z9hG4bK1', 'm: <sip:a@h>', 'c: text/plain', 'k: timer', 'e: gzip', 's: hi', 'o: refer', 'r: <sip:x@y>', 'x: 1800', 'L: 2'], 'ok'),
+      msg(
+        [
+          'NOTIFY sip:a@b SIP/2.0',
+          'i: c1',
+          'f: <sip:a@b>;tag=1',
+          't: <sip:c@d>',
+          'v: SIP/2.0/UDP h;branch=z9hG4bK1',
+          'm: <sip:a@h>',
+          'c: text/plain',
+          'k: timer',
+          'e: gzip',
+          's: hi',
+          'o: refer',
+          'r: <sip:x@y>',
+          'x: 1800',
+          'L: 2',
+        ],
+        'ok',
+      ),
     )!;
-    expect(m.headers.map((h) => h.name)).toEqual(['call-id', 'from', 'to', 'via', 'contact', 'content-type', 'supported', 'content-encoding', 'subject', 'event', 'refer-to', 'session-expires', 'content-length']);
+    expect(m.headers.map((h) => h.name)).toEqual([
+      'call-id',
+      'from',
+      'to',
+      'via',
+      'contact',
+      'content-type',
+      'supported',
+      'content-encoding',
+      'subject',
+      'event',
+      'refer-to',
+      'session-expires',
+      'content-length',
+    ]);
     expect(callId(m)).toBe('c1');
     expect(m.body.toString()).toBe('ok');
   });
 
   it('unfolds continuation lines (SP or HT) into one value joined by a single space', () => {
-    const m = parseSipMessage(msg(['OPTIONS sip:a@b SIP/2.0', 'Subject: first part,', '   second part', '\tthird', 'Via: SIP/2.0/UDP h1;branch=z9hG4bKa,', ' SIP/2.0/UDP h2;branch=z9hG4bKb', 'CSeq: 9', '  OPTIONS', 'Content-Length: 0']))!;
+    const m = parseSipMessage(
+      msg([
+        'OPTIONS sip:a@b SIP/2.0',
+        'Subject: first part,',
+        '   second part',
+        '\tthird',
+        'Via: SIP/2.0/UDP h1;branch=z9hG4bKa,',
+        ' SIP/2.0/UDP h2;branch=z9hG4bKb',
+        'CSeq: 9',
+        '  OPTIONS',
+        'Content-Length: 0',
+      ]),
+    )!;
     expect(header(m, 'subject')).toBe('first part, second part third');
     expect(headerValues(m, 'via')).toEqual(['SIP/2.0/UDP h1;branch=z9hG4bKa', 'SIP/2.0/UDP h2;branch=z9hG4bKb']);
     expect(cseq(m)).toEqual({ seq: 9, method: 'OPTIONS' });
@@ -88,9 +132,19 @@ describe('SIP message parser', () => {
 
   it('splits repeated and comma-joined Via in order; the top branch is the first element of the first line', () => {
     const m = parseSipMessage(
-      msg(['SIP/2.0 180 Ringing', 'Via: SIP/2.0/TLS p1.example;branch=z9hG4bKtop, SIP/2.0/TLS p2.example;branch=z9hG4bKtwo', 'Via: SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKthree;received="x,y"', 'Contact: "Doe, J" <sip:j@x;a=1,2>, <sip:k@y>', 'Content-Length: 0']),
+      msg([
+        'SIP/2.0 180 Ringing',
+        'Via: SIP/2.0/TLS p1.example;branch=z9hG4bKtop, SIP/2.0/TLS p2.example;branch=z9hG4bKtwo',
+        'Via: SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKthree;received="x,y"',
+        'Contact: "Doe, J" <sip:j@x;a=1,2>, <sip:k@y>',
+        'Content-Length: 0',
+      ]),
     )!;
-    expect(headerValues(m, 'v')).toEqual(['SIP/2.0/TLS p1.example;branch=z9hG4bKtop', 'SIP/2.0/TLS p2.example;branch=z9hG4bKtwo', 'SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKthree;received="x,y"']);
+    expect(headerValues(m, 'v')).toEqual([
+      'SIP/2.0/TLS p1.example;branch=z9hG4bKtop',
+      'SIP/2.0/TLS p2.example;branch=z9hG4bKtwo',
+      'SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKthree;received="x,y"',
+    ]);
     expect(header(m, 'via')).toBe('SIP/2.0/TLS p1.example;branch=z9hG4bKtop, SIP/2.0/TLS p2.example;branch=z9hG4bKtwo');
     expect(topViaBranch(m)).toBe('z9hG4bKtop');
     expect(headerValues(m, 'contact')).toEqual(['"Doe, J" <sip:j@x;a=1,2>', '<sip:k@y>']);
@@ -99,7 +153,18 @@ describe('SIP message parser', () => {
   it('counts Content-Length in bytes: a UTF-8 display name and body, extra datagram bytes dropped', () => {
     const body = 'Olá, 日本 👋';
     const raw = Buffer.concat([
-      msg(['MESSAGE sip:+14085551234@wa.meta.vc SIP/2.0', 'From: "Zoë Ågren" <sip:+15551441906@sip.example.com>;tag=ü1', 'To: <sip:+14085551234@wa.meta.vc>', 'Call-ID: utf8-1', 'CSeq: 1 MESSAGE', 'Content-Type: text/plain;charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`], body),
+      msg(
+        [
+          'MESSAGE sip:+14085551234@wa.meta.vc SIP/2.0',
+          'From: "Zoë Ågren" <sip:+15551441906@sip.example.com>;tag=ü1',
+          'To: <sip:+14085551234@wa.meta.vc>',
+          'Call-ID: utf8-1',
+          'CSeq: 1 MESSAGE',
+          'Content-Type: text/plain;charset=utf-8',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+        ],
+        body,
+      ),
       bytes('TRAILING GARBAGE'),
     ]);
     expect(Buffer.byteLength(body)).toBeGreaterThan(body.length);
@@ -131,7 +196,20 @@ describe('SIP message parser', () => {
   });
 
   it('returns undefined for anything that is not SIP', () => {
-    for (const s of ['', '\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'HTTP/1.1 200 OK\r\n\r\n', 'SIP/2.0 99 Too Low\r\n\r\n', 'SIP/2.0 700 Too High\r\n\r\n', 'INVITE sip:a@b SIP/3.0\r\n\r\n', 'INVITE  SIP/2.0\r\n\r\n', 'INVITE sip:a@b SIP/2.0\r\nno colon here\r\n\r\n', 'INVITE sip:a@b SIP/2.0\r\n folded-first: x\r\n\r\n', 'INVITE sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n', 'INVITE sip:a@b SIP/2.0\r\nContent-Length: ten\r\n\r\n']) {
+    for (const s of [
+      '',
+      '\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+      'HTTP/1.1 200 OK\r\n\r\n',
+      'SIP/2.0 99 Too Low\r\n\r\n',
+      'SIP/2.0 700 Too High\r\n\r\n',
+      'INVITE sip:a@b SIP/3.0\r\n\r\n',
+      'INVITE  SIP/2.0\r\n\r\n',
+      'INVITE sip:a@b SIP/2.0\r\nno colon here\r\n\r\n',
+      'INVITE sip:a@b SIP/2.0\r\n folded-first: x\r\n\r\n',
+      'INVITE sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n',
+      'INVITE sip:a@b SIP/2.0\r\nContent-Length: ten\r\n\r\n',
+    ]) {
       expect(parseSipMessage(bytes(s)), JSON.stringify(s)).toBeUndefined();
     }
     expect(parseSipMessage('INVITE sip:a@b SIP/2.0\r\n\r\n' as unknown as Buffer)).toBeUndefined();
@@ -161,7 +239,13 @@ describe('SIP message parser', () => {
   it('serializes in canonical form: lower-case long names, Content-Length equal to the body bytes', () => {
     const m = parseSipMessage(bytes('SIP/2.0 200 OK\r\ni: a\r\nl: 1\r\nv: SIP/2.0/UDP h;branch=z9hG4bKx\r\n\r\nxyz'))!;
     expect(serializeSipMessage(m).toString()).toBe('SIP/2.0 200 OK\r\ncall-id: a\r\ncontent-length: 1\r\nvia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n\r\nx');
-    const added = serializeSipMessage({ kind: 'request', method: 'BYE', requestUri: 'sip:a@b', headers: [{ name: 'subject', value: 'a\r\nInjected: 1' }], body: bytes('é') });
+    const added = serializeSipMessage({
+      kind: 'request',
+      method: 'BYE',
+      requestUri: 'sip:a@b',
+      headers: [{ name: 'subject', value: 'a\r\nInjected: 1' }],
+      body: bytes('é'),
+    });
     expect(added.toString()).toBe('BYE sip:a@b SIP/2.0\r\nsubject: a Injected: 1\r\ncontent-length: 2\r\n\r\né');
   });
 

@@ -173,7 +173,10 @@ describe('MetaPeers: where Meta is', () => {
   it('reads hep.metaAddresses as ip:port endpoints, bare IPs and CIDR blocks (every port), and warns about the rest', () => {
     const warn: string[] = [];
     const meta = new MetaPeers({
-      config: () => ({ sipPeers: ['10.0.0.1:5061'], hep: { metaAddresses: ['157.240.1.2:5061', '157.240.9.9', '31.13.64.0/18', '[2a03:2880::1]:5061', 'bogus', '10.0.0.0/99'] } }),
+      config: () => ({
+        sipPeers: ['10.0.0.1:5061'],
+        hep: { metaAddresses: ['157.240.1.2:5061', '157.240.9.9', '31.13.64.0/18', '[2a03:2880::1]:5061', 'bogus', '10.0.0.0/99'] },
+      }),
       warn: (m) => warn.push(m),
       debug: () => undefined,
       resolve: fakeDns({}),
@@ -281,7 +284,15 @@ describe('HEP with the default sipPeers (wa.meta.vc:5061) and no metaAddresses',
       back(response(480, 'Temporarily Unavailable', { callId: 'dns-1', branch: 'z9hG4bK-2', cseq: 2 })),
     ]);
     await until(() => events.length === 1, 'the INVITE operation');
-    expect(events[0]).toMatchObject({ operation: 'sip.invite', role: 'client', finalStatus: 480, challenged: true, source: 'hep', peerAddress: '127.0.0.7', peerPort: 5061 });
+    expect(events[0]).toMatchObject({
+      operation: 'sip.invite',
+      role: 'client',
+      finalStatus: 480,
+      challenged: true,
+      source: 'hep',
+      peerAddress: '127.0.0.7',
+      peerPort: 5061,
+    });
     expect(s.hepReceiver.stats).toMatchObject({ received: 4, accepted: 4 });
   });
 });

@@ -17,7 +17,6 @@ import type { Sipp } from './sip-peers/sipp';
 import { all, BUSINESS, BusinessCall, businessServer, connectTls, cseqOf, h, rand, tagOf, WA_USER, WAIT_MS, within } from './sip-peers/business-sip';
 import type { Msg, SipStream } from './sip-peers/business-sip';
 
-
 // ---------------------------------------------------------------------------------------------------
 // Peers started by this file; every one is stopped in afterAll (and most as soon as their test ends).
 const running: { stop(): Promise<void> }[] = [];
@@ -84,7 +83,12 @@ describe('Kamailio as wa.meta.vc, sipp as Meta (business-initiated calls over TL
       expect(bound.length).toBeGreaterThan(0);
       expect(bound.filter((b) => !b.address.startsWith('127.0.0.1:'))).toEqual([]);
     }
-    expect(boundSockets(k.pid)).toEqual(expect.arrayContaining([{ proto: 'tcp', address: `127.0.0.1:${k.tlsPort}` }, { proto: 'udp', address: `127.0.0.1:${k.udpPort}` }]));
+    expect(boundSockets(k.pid)).toEqual(
+      expect.arrayContaining([
+        { proto: 'tcp', address: `127.0.0.1:${k.tlsPort}` },
+        { proto: 'udp', address: `127.0.0.1:${k.udpPort}` },
+      ]),
+    );
     await k.stop();
     await sipp.stop();
   });
@@ -155,7 +159,15 @@ describe('Kamailio as wa.meta.vc, sipp as Meta (business-initiated calls over TL
       await call.provisional(180);
       const res = await sip.next((r) => r.code !== undefined && r.code >= 200 && h(r, 'cseq') === `${call.cseq} INVITE`, 'final response');
       expect(res.start).toBe(`SIP/2.0 ${code} ${reason}`);
-      sip.send([`ACK ${call.uri} SIP/2.0`, `Via: SIP/2.0/TLS ${sip.local};branch=${call.branch};rport`, 'Max-Forwards: 70', `From: "Acme" <sip:+${BUSINESS}@sip.example.com>;tag=${call.fromTag}`, `To: ${h(res, 'to')}`, `Call-ID: ${call.callId}`, `CSeq: ${call.cseq} ACK`]);
+      sip.send([
+        `ACK ${call.uri} SIP/2.0`,
+        `Via: SIP/2.0/TLS ${sip.local};branch=${call.branch};rport`,
+        'Max-Forwards: 70',
+        `From: "Acme" <sip:+${BUSINESS}@sip.example.com>;tag=${call.fromTag}`,
+        `To: ${h(res, 'to')}`,
+        `Call-ID: ${call.callId}`,
+        `CSeq: ${call.cseq} ACK`,
+      ]);
       await sippPassed(sipp);
     } finally {
       sip.close();
@@ -190,10 +202,28 @@ describe("Kamailio's own answers (Meta's rejection texts, digest failures)", () 
 
   it('an IP address in the request URI gets 404, REGISTER gets 403', async () => {
     const callId = `biz-${rand()}`;
-    sip.send([`INVITE sip:+${WA_USER}@127.0.0.1;transport=tls SIP/2.0`, `Via: SIP/2.0/TLS ${sip.local};branch=z9hG4bK-${rand()};rport`, 'Max-Forwards: 70', `From: <sip:+${BUSINESS}@sip.example.com>;tag=${rand()}`, `To: <sip:+${WA_USER}@127.0.0.1>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:+${BUSINESS}@${sip.local};transport=tls>`]);
+    sip.send([
+      `INVITE sip:+${WA_USER}@127.0.0.1;transport=tls SIP/2.0`,
+      `Via: SIP/2.0/TLS ${sip.local};branch=z9hG4bK-${rand()};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:+${BUSINESS}@sip.example.com>;tag=${rand()}`,
+      `To: <sip:+${WA_USER}@127.0.0.1>`,
+      `Call-ID: ${callId}`,
+      'CSeq: 1 INVITE',
+      `Contact: <sip:+${BUSINESS}@${sip.local};transport=tls>`,
+    ]);
     const notFound = await sip.next((m) => h(m, 'call-id') === callId && (m.code ?? 0) >= 200, '404');
     expect(notFound.code).toBe(404);
-    sip.send([`REGISTER sip:wa.meta.vc SIP/2.0`, `Via: SIP/2.0/TLS ${sip.local};branch=z9hG4bK-${rand()};rport`, 'Max-Forwards: 70', `From: <sip:+${BUSINESS}@wa.meta.vc>;tag=${rand()}`, `To: <sip:+${BUSINESS}@wa.meta.vc>`, `Call-ID: reg-${callId}`, 'CSeq: 1 REGISTER', `Contact: <sip:+${BUSINESS}@${sip.local};transport=tls>`]);
+    sip.send([
+      `REGISTER sip:wa.meta.vc SIP/2.0`,
+      `Via: SIP/2.0/TLS ${sip.local};branch=z9hG4bK-${rand()};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:+${BUSINESS}@wa.meta.vc>;tag=${rand()}`,
+      `To: <sip:+${BUSINESS}@wa.meta.vc>`,
+      `Call-ID: reg-${callId}`,
+      'CSeq: 1 REGISTER',
+      `Contact: <sip:+${BUSINESS}@${sip.local};transport=tls>`,
+    ]);
     const forbidden = await sip.next((m) => h(m, 'call-id') === `reg-${callId}`, '403');
     expect(forbidden.code).toBe(403);
   });
@@ -220,7 +250,7 @@ describe('HEPv3 copies from Kamailio (trace on)', () => {
         packets.flatMap((p) => {
           if (p.subarray(0, 4).toString('latin1') !== 'HEP3' || p.readUInt16BE(4) !== p.length) return [];
           const out: string[] = [];
-          for (let o = 6; o + 6 <= p.length; ) {
+          for (let o = 6; o + 6 <= p.length;) {
             const [type, len] = [p.readUInt16BE(o + 2), p.readUInt16BE(o + 4)];
             if (len < 6 || o + len > p.length) break;
             if (type === 15) out.push(p.subarray(o + 6, o + len).toString('utf8'));
@@ -262,7 +292,15 @@ describe('sipp as Meta calling a business (user-initiated, uac-meta-invite)', ()
     const bizPort = await biz.listen();
     running.push(biz);
     const k = await kamailio({ sippPort: await freeTcpPort() });
-    const sipp = await startSipp({ scenario: 'uac-meta-invite.xml', mode: 'uac', transport: 'u1', remote: `127.0.0.1:${k.udpPort}`, calls: 1, timeoutSec: 30, extraArgs: metaInviteArgs({ business: BUSINESS, businessHost: `127.0.0.1:${bizPort}`, password: SIP_PASSWORD }) });
+    const sipp = await startSipp({
+      scenario: 'uac-meta-invite.xml',
+      mode: 'uac',
+      transport: 'u1',
+      remote: `127.0.0.1:${k.udpPort}`,
+      calls: 1,
+      timeoutSec: 30,
+      extraArgs: metaInviteArgs({ business: BUSINESS, businessHost: `127.0.0.1:${bizPort}`, password: SIP_PASSWORD }),
+    });
     running.push(sipp);
     try {
       await sippPassed(sipp);
@@ -288,7 +326,15 @@ describe('sipp as Meta calling a business (user-initiated, uac-meta-invite)', ()
     const biz = businessServer('tcp');
     const bizPort = await biz.listen();
     running.push(biz);
-    const sipp = await startSipp({ scenario: 'uac-meta-invite.xml', mode: 'uac', transport: 't1', remote: `127.0.0.1:${bizPort}`, calls: 1, timeoutSec: 30, extraArgs: metaInviteArgs({ business: BUSINESS, businessHost: `127.0.0.1:${bizPort}`, password: SIP_PASSWORD }) });
+    const sipp = await startSipp({
+      scenario: 'uac-meta-invite.xml',
+      mode: 'uac',
+      transport: 't1',
+      remote: `127.0.0.1:${bizPort}`,
+      calls: 1,
+      timeoutSec: 30,
+      extraArgs: metaInviteArgs({ business: BUSINESS, businessHost: `127.0.0.1:${bizPort}`, password: SIP_PASSWORD }),
+    });
     running.push(sipp);
     try {
       await sippPassed(sipp);

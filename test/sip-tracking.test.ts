@@ -15,13 +15,21 @@ const pipeline = harness.instrumentation.sipSources;
 let clock = 1_800_000_000_000;
 const feed = (raw: string, fromBusiness: boolean, transport: 'tls' | 'udp' = 'tls') => {
   clock += 100;
-  pipeline.observe({ message: parseSipMessage(Buffer.from(raw))!, fromBusiness, at: clock, source: 'socket', transport, peerAddress: '127.0.0.1', peerPort: 5061 });
+  pipeline.observe({
+    message: parseSipMessage(Buffer.from(raw))!,
+    fromBusiness,
+    at: clock,
+    source: 'socket',
+    transport,
+    peerAddress: '127.0.0.1',
+    peerPort: 5061,
+  });
 };
 const spans = (name: string) => harness.exporter.getFinishedSpans().filter((s) => s.name === name);
 beforeEach(() => harness.reset());
 
 describe('outbound (business-initiated) INVITE', () => {
-  it('makes the 407 challenge and the retried INVITE one attempt, and ends the call from Meta\'s BYE', () => {
+  it("makes the 407 challenge and the retried INVITE one attempt, and ends the call from Meta's BYE", () => {
     const callId = 'bic-ok';
     feed(invite({ callId }), true);
     feed(response(100, 'Trying', { callId }), false);
@@ -38,14 +46,25 @@ describe('outbound (business-initiated) INVITE', () => {
     expect(inv.kind).toBe(SpanKind.CLIENT);
     expect(inv.status.code).toBe(SpanStatusCode.UNSET);
     expect(inv.attributes).toMatchObject({
-      'sip.method': 'INVITE', 'sip.call_id': callId, 'sip.status_code': 200, 'whatsapp.signaling': 'sip',
-      'whatsapp.call.direction': 'business_initiated', 'sip.auth.challenged': true, 'whatsapp.business.phone_number': '15551441906',
+      'sip.method': 'INVITE',
+      'sip.call_id': callId,
+      'sip.status_code': 200,
+      'whatsapp.signaling': 'sip',
+      'whatsapp.call.direction': 'business_initiated',
+      'sip.auth.challenged': true,
+      'whatsapp.business.phone_number': '15551441906',
     });
     const [bye] = spans('whatsapp sip.bye');
     expect(bye.kind).toBe(SpanKind.SERVER);
     expect(bye.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.BIC1', 'whatsapp.call.duration': 42 });
     const [call] = spans('whatsapp call');
-    expect(call.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.BIC1', 'sip.call_id': callId, 'whatsapp.signaling': 'sip', 'whatsapp.call.status': 'completed', 'whatsapp.call.duration': 42 });
+    expect(call.attributes).toMatchObject({
+      'whatsapp.call.id': 'wacid.BIC1',
+      'sip.call_id': callId,
+      'whatsapp.signaling': 'sip',
+      'whatsapp.call.status': 'completed',
+      'whatsapp.call.duration': 42,
+    });
     expect(call.links.map((l) => l.context.spanId)).toEqual([inv.spanContext().spanId, bye.spanContext().spanId]);
     const exported = JSON.stringify(harness.exporter.getFinishedSpans().map((s) => [s.attributes, s.events]));
     expect(exported).not.toMatch(/Digest|a=crypto|SECRETKEY|14085551234/);
@@ -72,9 +91,13 @@ describe('outbound (business-initiated) INVITE', () => {
   });
 
   it('labels the INVITE duration metric with its final SIP status (the SIP status mix), not the error count', async () => {
-    const duration = async (status: number) => countOf(await harness.metric('whatsapp.calling.operation.duration'), { 'whatsapp.operation': 'sip.invite', 'sip.status_code': status });
+    const duration = async (status: number) =>
+      countOf(await harness.metric('whatsapp.calling.operation.duration'), { 'whatsapp.operation': 'sip.invite', 'sip.status_code': status });
     const [ok, busy] = [await duration(200), await duration(503)];
-    for (const [callId, status, reason] of [['mix-200', 200, 'OK'], ['mix-503', 503, 'Service Unavailable']] as const) {
+    for (const [callId, status, reason] of [
+      ['mix-200', 200, 'OK'],
+      ['mix-503', 503, 'Service Unavailable'],
+    ] as const) {
       feed(invite({ callId, auth: true }), true);
       feed(response(status, reason, { callId, toTag: 't1' }), false);
     }
@@ -120,7 +143,7 @@ describe('outbound (business-initiated) INVITE', () => {
 });
 
 describe("Meta's inbound (user-initiated) INVITE", () => {
-  it('is a SERVER span through the business\'s own challenge, and a user-initiated call keyed by its wacid', () => {
+  it("is a SERVER span through the business's own challenge, and a user-initiated call keyed by its wacid", () => {
     const callId = 'outgoing:wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA';
     feed(metaInvite(), false);
     feed(response(407, 'Proxy Authentication Required', { callId }), true);
@@ -130,10 +153,18 @@ describe("Meta's inbound (user-initiated) INVITE", () => {
     feed(response(200, 'OK', { callId, method: 'BYE', branch: 'z9hG4bK-b' }), false);
     const [inv] = spans('whatsapp sip.invite');
     expect(inv.kind).toBe(SpanKind.SERVER);
-    expect(inv.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.direction': 'user_initiated', 'sip.status_code': 200 });
+    expect(inv.attributes).toMatchObject({
+      'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA',
+      'whatsapp.call.direction': 'user_initiated',
+      'sip.status_code': 200,
+    });
     const [call] = spans('whatsapp call');
     expect(call.kind).toBe(SpanKind.SERVER);
-    expect(call.attributes).toMatchObject({ 'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA', 'whatsapp.call.direction': 'user_initiated', 'whatsapp.call.status': 'completed' });
+    expect(call.attributes).toMatchObject({
+      'whatsapp.call.id': 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA',
+      'whatsapp.call.direction': 'user_initiated',
+      'whatsapp.call.status': 'completed',
+    });
   });
 });
 

@@ -89,7 +89,10 @@ export async function startBusinessApp({ calling, graph, appSecret = APP_SECRET 
     res.sendStatus(200); // Meta retries deliveries that take over ~20 s: acknowledge first, then act.
     for (const call of callEventsOf(delivery)) {
       if (call.event === 'connect' && call.direction === 'USER_INITIATED') {
-        reactions.set(call.id, answer(call).catch((err) => ({ error: String(err) })));
+        reactions.set(
+          call.id,
+          answer(call).catch((err) => ({ error: String(err) })),
+        );
       }
       // A BIC connect carries Meta's SDP answer: a real app applies it to its media stack here.
     }

@@ -36,7 +36,8 @@ export function rowOfSpan(span) {
     signaling: signaling === 'sip' ? 'SIP' : 'GRAPH_API',
     callId: a['whatsapp.call.id'] === undefined ? undefined : String(a['whatsapp.call.id']),
     // Graph: x-fb-request-id of the request that initiated the call; SIP: the INVITE's Call-ID.
-    requestId: a['whatsapp.request.id'] !== undefined ? String(a['whatsapp.request.id']) : a['sip.call_id'] !== undefined ? String(a['sip.call_id']) : undefined,
+    requestId:
+      a['whatsapp.request.id'] !== undefined ? String(a['whatsapp.request.id']) : a['sip.call_id'] !== undefined ? String(a['sip.call_id']) : undefined,
     status: isFailedAttempt ? 'failed' : String(a['whatsapp.call.status'] ?? 'unknown'),
     durationS: typeof a['whatsapp.call.duration'] === 'number' ? a['whatsapp.call.duration'] : undefined,
     errorCode: errorCode === undefined ? undefined : String(errorCode),

@@ -66,7 +66,10 @@ export async function runDemo(options = {}) {
 
   const stack = []; // closers, last opened first
   const closeAll = async () => {
-    while (stack.length) await stack.pop()().catch(() => {});
+    while (stack.length)
+      await stack
+        .pop()()
+        .catch(() => {});
   };
   try {
     const labels = new ScenarioLabels();
@@ -118,10 +121,14 @@ export async function runDemo(options = {}) {
     };
 
     say(`WhatsApp Calling observability demo — service "${serviceName}", ${new Date().toISOString().slice(0, 10)}`);
-    say(`  Cloud API sandbox  ${sandbox.url} (playing Meta: limits ${S.CONCURRENT_CALL_LIMIT} concurrent calls, ${S.BUSINESS_INITIATED_CALL_LIMIT} connected BI calls per user per 24 h)`);
+    say(
+      `  Cloud API sandbox  ${sandbox.url} (playing Meta: limits ${S.CONCURRENT_CALL_LIMIT} concurrent calls, ${S.BUSINESS_INITIATED_CALL_LIMIT} connected BI calls per user per 24 h)`,
+    );
     say(`  business app       ${app.webhookUrl} (Express, webhooks through expressWebhookMiddleware())`);
     say(`  Prometheus         ${telemetry.prometheus.url}${telemetry.prometheus.note ? ` (${telemetry.prometheus.note})` : ''}`);
-    say(`  OTLP               ${telemetry.otlp ? `${telemetry.otlp.tracesUrl ?? '—'} (traces), ${telemetry.otlp.metricsUrl ?? '—'} (metrics)` : 'off (OTEL_EXPORTER_OTLP_ENDPOINT not set)'}`);
+    say(
+      `  OTLP               ${telemetry.otlp ? `${telemetry.otlp.tracesUrl ?? '—'} (traces), ${telemetry.otlp.metricsUrl ?? '—'} (metrics)` : 'off (OTEL_EXPORTER_OTLP_ENDPOINT not set)'}`,
+    );
     if (initiationLimit !== S.CALL_INITIATION_LIMIT) say(`  note: call initiation limit raised to ${initiationLimit} so a long run is not all 138005`);
     say('');
     say('Scenarios');
@@ -129,7 +136,13 @@ export async function runDemo(options = {}) {
     let userSeq = 1000;
     const ctx = { app, meta, sandbox, unreachableGraphUrl, user: () => `1408555${userSeq++}`, sampleActive };
     const tracer = telemetry.tracer;
-    const problems = await runScenarios({ tracer, labels, say, ctx, limits: { concurrentCallLimit: S.CONCURRENT_CALL_LIMIT, businessInitiatedCallLimit: S.BUSINESS_INITIATED_CALL_LIMIT } });
+    const problems = await runScenarios({
+      tracer,
+      labels,
+      say,
+      ctx,
+      limits: { concurrentCallLimit: S.CONCURRENT_CALL_LIMIT, businessInitiatedCallLimit: S.BUSINESS_INITIATED_CALL_LIMIT },
+    });
     problems.push(...(await runSipScenarios({ tracer, labels, say, calling, ports: sipPorts, skipReason: sipSkip })));
     await settled(); // calls end callSettleMs after their terminate (late webhooks may still merge)
 
@@ -139,9 +152,14 @@ export async function runDemo(options = {}) {
       const failedOf = () => ['failed', 'rejected', 'unanswered'].reduce((a, s) => a + (callLog.byStatus.get(s) ?? 0), 0);
       const failedBefore = failedOf(); // the scenarios' own
       let active = 0;
-      const progress = createProgress(out, calls, { status: () => `${failedOf() - failedBefore} not completed · ${active} of ${S.CONCURRENT_CALL_LIMIT} active` });
+      const progress = createProgress(out, calls, {
+        status: () => `${failedOf() - failedBefore} not completed · ${active} of ${S.CONCURRENT_CALL_LIMIT} active`,
+      });
       const sampler = setInterval(() => {
-        sampleActive().then((n) => (active = n), () => {});
+        sampleActive().then(
+          (n) => (active = n),
+          () => {},
+        );
       }, 250);
       try {
         await runTraffic(

@@ -78,7 +78,11 @@ export function metricsLines(s, { peakActive } = {}) {
   const na = (v) => (v === undefined ? '—' : String(v));
   const rows = [
     ['Active calls vs limit', `${na(s.activeNow)} now, peak ${na(peakActive)} of ${na(s.activeLimit)}`, 'whatsapp_calling_calls_active, _calls_active_limit'],
-    ['BI quota, busiest pair (24 h)', `${na(s.pairUsageMax)} of ${na(s.pairLimit)}; ${s.exhaustedPairs} pair(s) exhausted`, 'whatsapp_calling_quota_pair_usage_max, _pair_limit, _exhausted_pairs'],
+    [
+      'BI quota, busiest pair (24 h)',
+      `${na(s.pairUsageMax)} of ${na(s.pairLimit)}; ${s.exhaustedPairs} pair(s) exhausted`,
+      'whatsapp_calling_quota_pair_usage_max, _pair_limit, _exhausted_pairs',
+    ],
     ['Call initiations (24 h)', `${na(s.initiations)} of ${na(s.initiationsLimit)}`, 'whatsapp_calling_quota_initiations, _initiations_limit'],
     ['Errors by category', list(s.errorsByCategory), 'whatsapp_calling_errors_total'],
     ['Media timeouts by phase', list(s.mediaTimeoutsByPhase), 'whatsapp_calling_media_timeouts_total'],

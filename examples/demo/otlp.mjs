@@ -28,6 +28,8 @@ export async function otlpFromEnv(env, { metricIntervalMs = 5000 } = {}) {
     spanProcessor: tracesUrl
       ? new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { maxQueueSize: 16_384, maxExportBatchSize: 1024, scheduledDelayMillis: 1000 })
       : undefined,
-    metricReader: metricsUrl ? new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: metricsUrl }), exportIntervalMillis: metricIntervalMs }) : undefined,
+    metricReader: metricsUrl
+      ? new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: metricsUrl }), exportIntervalMillis: metricIntervalMs })
+      : undefined,
   };
 }

@@ -24,6 +24,9 @@ export function printReport({ say, rows, callLog, summary, peakActive, trafficRa
   say('Where everything went');
   say(`  spans    → the call log above (in memory, rows only)${otlp?.tracesUrl ? ` and OTLP ${otlp.tracesUrl}` : ''}`);
   const until = keepServing ? 'serving until Ctrl-C (SIGINT/SIGTERM)' : 'served until the demo exits; add --serve to keep it up for Prometheus/Grafana';
-  say(`  metrics  → Prometheus ${prometheus.url} (${until})${prometheus.note ? `; ${prometheus.note}` : ''}${otlp?.metricsUrl ? ` and OTLP ${otlp.metricsUrl}` : ''}`);
-  if (!otlp) say('  OTLP     → off: set OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 to also send traces and metrics to Jaeger, the LGTM image or a Collector');
+  say(
+    `  metrics  → Prometheus ${prometheus.url} (${until})${prometheus.note ? `; ${prometheus.note}` : ''}${otlp?.metricsUrl ? ` and OTLP ${otlp.metricsUrl}` : ''}`,
+  );
+  if (!otlp)
+    say('  OTLP     → off: set OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 to also send traces and metrics to Jaeger, the LGTM image or a Collector');
 }

@@ -60,7 +60,9 @@ export async function runSipScenarios({ tracer, labels, say, calling, ports, ski
     for (const r of results) {
       const expected = r.label === 'SIP call' ? 200 : 486;
       const ok = r.status === expected && r.sippExit === 0;
-      say(`  ${ok ? '✓' : '✗'} ${pad(r.label, 28)} sipp as Meta's SIP edge (UDP): final response ${r.status}${r.label === 'SIP call' ? ' after a 407 digest challenge, Meta hung up' : ''}`);
+      say(
+        `  ${ok ? '✓' : '✗'} ${pad(r.label, 28)} sipp as Meta's SIP edge (UDP): final response ${r.status}${r.label === 'SIP call' ? ' after a 407 digest challenge, Meta hung up' : ''}`,
+      );
       if (!ok) problems.push(`${r.label}: final ${r.status}, sipp exit ${r.sippExit}`);
     }
   } catch (err) {

@@ -136,7 +136,11 @@ export const GRAPH_ERRORS = [
   { category: 'duplicate_call', what: 'a call with this user is ongoing (138003)', code: 138003 },
   { category: 'recipient_unavailable', what: 'receiver uncallable (138001)', code: 138001 },
   { category: 'connection', what: 'Meta connection error (138004)', code: 138004 },
-  { category: 'connection', what: 'Graph unreachable (connection refused)', attempt: (ctx) => ctx.app.placeCall(ctx.user(), { baseUrl: ctx.unreachableGraphUrl }) },
+  {
+    category: 'connection',
+    what: 'Graph unreachable (connection refused)',
+    attempt: (ctx) => ctx.app.placeCall(ctx.user(), { baseUrl: ctx.unreachableGraphUrl }),
+  },
   { category: 'connect_timeout', what: 'connect timeout (138007)', code: 138007 },
   { category: 'server', what: 'service unavailable (131016, HTTP 503)', code: 131016 },
   {

@@ -76,8 +76,30 @@ function track(pgid) {
 /** sipp as Meta's edge for one call, in its own process group; stopped by its pid. */
 async function startSippUas(scenarioFile, port) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-sipp-'));
-  const args = ['-sf', scenarioFile, '-i', '127.0.0.1', '-bind_local', '-mi', '127.0.0.1', '-p', String(port), '-t', 'u1', '-m', '1',
-    '-timeout', '20s', '-timeout_error', '-nostdin', '-ci', '127.0.0.1', '-trace_err', '-error_file', path.join(dir, 'errors.log')];
+  const args = [
+    '-sf',
+    scenarioFile,
+    '-i',
+    '127.0.0.1',
+    '-bind_local',
+    '-mi',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-t',
+    'u1',
+    '-m',
+    '1',
+    '-timeout',
+    '20s',
+    '-timeout_error',
+    '-nostdin',
+    '-ci',
+    '127.0.0.1',
+    '-trace_err',
+    '-error_file',
+    path.join(dir, 'errors.log'),
+  ];
   const child = spawn('sipp', args, { cwd: dir, detached: true, stdio: 'ignore' });
   if (child.pid !== undefined) track(child.pid);
   const exited = new Promise((resolve) => {
@@ -145,7 +167,11 @@ function placeSipCall(stack, sip, digest, { sippPort, localPort, user, callId, o
         const contact = rs.headers.contact?.[0]?.uri ?? uri;
         const route = (rs.headers['record-route'] ?? []).slice().reverse();
         onBye(callId, () => resolve(rs.status));
-        stack.send({ method: 'ACK', uri: contact, headers: { to: rs.headers.to, from: rq.headers.from, 'call-id': callId, cseq: { method: 'ACK', seq: rs.headers.cseq.seq }, via: [], route } });
+        stack.send({
+          method: 'ACK',
+          uri: contact,
+          headers: { to: rs.headers.to, from: rq.headers.from, 'call-id': callId, cseq: { method: 'ACK', seq: rs.headers.cseq.seq }, via: [], route },
+        });
       } else resolve(rs.status);
     };
     stack.send(rq, onResponse);

@@ -15,7 +15,12 @@ export function middleTruncate(s, max) {
 export function renderTable(columns, rows, { indent = '  ', after } = {}) {
   const cells = rows.map((r) => r.map((c, i) => (columns[i].max ? middleTruncate(c, columns[i].max) : c)));
   const widths = columns.map((col, i) => Math.max(col.header.length, ...cells.map((r) => r[i].length)));
-  const line = (r) => indent + r.map((c, i) => (columns[i].align === 'right' ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    indent +
+    r
+      .map((c, i) => (columns[i].align === 'right' ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(columns.map((c) => c.header)), indent + widths.map((w) => '─'.repeat(w)).join('  ')];
   cells.forEach((r, i) => {
     out.push(line(r));

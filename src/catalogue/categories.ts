@@ -49,7 +49,7 @@ export const ERROR_CATEGORIES: readonly ErrorCategory[] = Object.freeze([
 export const CATEGORY_DESCRIPTIONS: Readonly<Record<ErrorCategory, string>> = Object.freeze({
   invalid_request: 'The request is malformed: a bad parameter, an SDP Meta rejects, or a message type the sender may not use.',
   auth: 'The Graph access token or the SIP digest credentials were rejected.',
-  permission: 'Something was not granted: the user\'s call permission, a test-number allow list, or the app\'s API permissions.',
+  permission: "Something was not granted: the user's call permission, a test-number allow list, or the app's API permissions.",
   configuration: 'Calling or SIP on the business number is not set up the way this request needs.',
   account_restricted: 'Meta restricted calling on the account (low quality, negative feedback, no payment method).',
   rate_limited: 'Too many requests or call attempts in a time window; back off and retry later.',
@@ -61,7 +61,7 @@ export const CATEGORY_DESCRIPTIONS: Readonly<Record<ErrorCategory, string>> = Ob
   connection: 'The call could not be connected (client setup, media relay, network) or Graph was unreachable.',
   connect_timeout: 'The SDP offer/answer was not applied in time, so the call never connected.',
   media_timeout: 'The call ended because no media flowed in one or both directions.',
-  server: 'An error on Meta\'s side; retry with backoff.',
+  server: "An error on Meta's side; retry with backoff.",
   unknown: 'Not in the catalogue (or catalogued without a documented meaning).',
 });
 

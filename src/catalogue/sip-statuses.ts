@@ -56,41 +56,61 @@ const DIGEST_REMEDY = 'Check the SIP password for this number and app (sip_user_
  */
 const RULES_403 = {
   sip_403_server_mismatch: {
-    status: 403, match: /does not match any sip server configured/i, isError: true, category: 'configuration',
+    status: 403,
+    match: /does not match any sip server configured/i,
+    isError: true,
+    category: 'configuration',
     metaReason: 'SIP server <domain> from INVITE does not match any SIP server configured for phone number id <ID>',
     title: 'From domain does not match the configured SIP server',
-    remedy: 'Make the INVITE\'s From domain the SIP hostname configured for this number (or a parent domain of it), or fix the hostname in the calling settings.',
+    remedy:
+      "Make the INVITE's From domain the SIP hostname configured for this number (or a parent domain of it), or fix the hostname in the calling settings.",
   },
   sip_403_no_permission: {
-    status: 403, match: /no approved call permission/i, isError: true, category: 'permission',
+    status: 403,
+    match: /no approved call permission/i,
+    isError: true,
+    category: 'permission',
     metaReason: 'No Approved Call Permission Found...',
     title: 'No approved call permission',
-    remedy: 'The user has not granted call permission (Meta gives the same answer for non-WhatsApp users); send a permission request and call only after an accept.',
+    remedy:
+      'The user has not granted call permission (Meta gives the same answer for non-WhatsApp users); send a permission request and call only after an accept.',
   },
   // `configuration`, not `permission`: the app that configured the SIP server lacks
   // whatsapp_business_messaging on the number, which breaks every call from that number until an
   // admin fixes the setup. In SIP `permission` is dominated by per-user "No Approved Call Permission"
   // noise, where a number-wide break like this would hide.
   sip_403_app_not_authorized: {
-    status: 403, match: /is not authori[sz]ed for phone number id/i, isError: true, category: 'configuration',
+    status: 403,
+    match: /is not authori[sz]ed for phone number id/i,
+    isError: true,
+    category: 'configuration',
     metaReason: 'The app <APP_ID> configured for SIP server <host> is not authorized for phone number id <ID>',
     title: 'App that configured SIP is not authorized for the number',
     remedy: 'Give the app that configured the SIP server whatsapp_business_messaging on this number, or configure SIP from an app that has it.',
   },
   sip_403_daily_limit: {
-    status: 403, match: /per day limit|connected call per day/i, isError: true, category: 'daily_quota',
+    status: 403,
+    match: /per day limit|connected call per day/i,
+    isError: true,
+    category: 'daily_quota',
     metaReason: 'Business Initiated Connected Call Per Day Limit Hit',
     title: 'Connected business-initiated calls per day limit hit',
     remedy: 'This user already got the maximum connected business-initiated calls in the rolling 24 h (the text still says 5; the limit is 100); retry later.',
   },
   sip_403_duplicate_call: {
-    status: 403, match: /duplicate|ongoing|already/i, isError: true, category: 'duplicate_call',
+    status: 403,
+    match: /duplicate|ongoing|already/i,
+    isError: true,
+    category: 'duplicate_call',
     metaReason: '(text mentioning a duplicate or ongoing call)',
     title: 'Duplicate call',
     remedy: 'Only one call per business number and user at a time; end the ongoing call (BYE) before calling again, and check for double submits.',
   },
   sip_403_bad_digest: {
-    status: 403, match: /digest|authenticat|credential|password|nonce/i, isError: true, category: 'auth',
+    status: 403,
+    match: /digest|authenticat|credential|password|nonce/i,
+    isError: true,
+    category: 'auth',
     metaReason: '(text mentioning digest or authentication)',
     title: 'Digest authentication failed',
     remedy: DIGEST_REMEDY,
@@ -101,59 +121,113 @@ const RULES_403 = {
 const ROWS = {
   ...RULES_403,
   sip_403_after_credentials: {
-    status: 403, isError: true, category: 'auth', metaReason: 'Forbidden (after sending digest credentials)',
-    title: 'Forbidden after digest credentials', remedy: DIGEST_REMEDY,
+    status: 403,
+    isError: true,
+    category: 'auth',
+    metaReason: 'Forbidden (after sending digest credentials)',
+    title: 'Forbidden after digest credentials',
+    remedy: DIGEST_REMEDY,
   },
   sip_403: {
-    status: 403, isError: true, category: 'permission', metaReason: 'Forbidden (other)', title: 'Forbidden',
-    remedy: 'Meta refused the call without a known reason text; check the user\'s call permission, payment eligibility and the SDP, and capture the Warning header.',
+    status: 403,
+    isError: true,
+    category: 'permission',
+    metaReason: 'Forbidden (other)',
+    title: 'Forbidden',
+    remedy:
+      "Meta refused the call without a known reason text; check the user's call permission, payment eligibility and the SDP, and capture the Warning header.",
   },
   sip_400_asset_not_found: {
-    status: 400, isError: true, category: 'configuration', metaReason: 'Asset not found, invalid business phone number',
+    status: 400,
+    isError: true,
+    category: 'configuration',
+    metaReason: 'Asset not found, invalid business phone number',
     title: 'Asset not found: invalid business phone number',
     remedy: 'The From user must be a Cloud API business number registered for calling, in E.164 without +; check the From header.',
   },
   sip_404_not_found: {
-    status: 404, isError: true, category: 'configuration', metaReason: 'Not found', title: 'Not found',
+    status: 404,
+    isError: true,
+    category: 'configuration',
+    metaReason: 'Not found',
+    title: 'Not found',
     remedy: 'Address Meta by hostname (wa.meta.vc), not by IP address, in the request URI.',
   },
   sip_407_challenge: {
-    status: 407, isError: false, metaReason: 'Proxy Authentication Required', title: 'Digest challenge',
+    status: 407,
+    isError: false,
+    metaReason: 'Proxy Authentication Required',
+    title: 'Digest challenge',
   },
   sip_407_bad_digest: {
-    status: 407, isError: true, category: 'auth', metaReason: 'Proxy Authentication Required (again, after credentials)',
-    title: 'Bad digest: credentials rejected', remedy: DIGEST_REMEDY,
+    status: 407,
+    isError: true,
+    category: 'auth',
+    metaReason: 'Proxy Authentication Required (again, after credentials)',
+    title: 'Bad digest: credentials rejected',
+    remedy: DIGEST_REMEDY,
   },
   sip_408_rtp_timeout: {
-    status: 408, isError: true, category: 'media_timeout', mediaTimeoutKind: 'rtp_timeout', metaReason: 'RTP Timeout',
+    status: 408,
+    isError: true,
+    category: 'media_timeout',
+    mediaTimeoutKind: 'rtp_timeout',
+    metaReason: 'RTP Timeout',
     title: 'RTP timeout',
-    remedy: 'The user\'s client got no media for too long; send audio (at least RTCP) from the start and check NAT/firewall for UDP to Meta.',
+    remedy: "The user's client got no media for too long; send audio (at least RTCP) from the start and check NAT/firewall for UDP to Meta.",
   },
   sip_480_unavailable: {
-    status: 480, isError: true, category: 'recipient_unavailable', metaReason: 'Temporarily Unavailable', title: 'Temporarily unavailable',
+    status: 480,
+    isError: true,
+    category: 'recipient_unavailable',
+    metaReason: 'Temporarily Unavailable',
+    title: 'Temporarily unavailable',
     remedy: 'The user was unreachable or did not answer, which counts as unanswered for call permissions; avoid immediate redials.',
   },
   sip_486_declined: {
-    status: 486, isError: true, category: 'declined', metaReason: '(user declined)', title: 'User declined the call',
+    status: 486,
+    isError: true,
+    category: 'declined',
+    metaReason: '(user declined)',
+    title: 'User declined the call',
     remedy: 'The user rejected the call; repeated rejections revoke call permission, so review call timing and targeting.',
   },
   sip_487_cancelled: {
-    status: 487, isError: false, metaReason: 'Request Terminated', title: 'Request terminated after CANCEL',
+    status: 487,
+    isError: false,
+    metaReason: 'Request Terminated',
+    title: 'Request terminated after CANCEL',
   },
   sip_487_terminated: {
-    status: 487, isError: true, category: 'unknown', metaReason: 'Request Terminated (no CANCEL seen)', title: 'Request terminated',
+    status: 487,
+    isError: true,
+    category: 'unknown',
+    metaReason: 'Request Terminated (no CANCEL seen)',
+    title: 'Request terminated',
     remedy: 'Meta ended the INVITE without a CANCEL from us being seen; check whether another component cancelled the call.',
   },
   sip_500_server_error: {
-    status: 500, isError: true, category: 'server', metaReason: '(re-INVITE)', title: 'Server error (re-INVITE is not supported)',
+    status: 500,
+    isError: true,
+    category: 'server',
+    metaReason: '(re-INVITE)',
+    title: 'Server error (re-INVITE is not supported)',
     remedy: 'Meta does not support re-INVITE or SDP renegotiation; stop sending them. Otherwise retry later.',
   },
   sip_503_unavailable: {
-    status: 503, isError: true, category: 'server', metaReason: 'Service Unavailable', title: 'Service unavailable',
-    remedy: 'A generic error on Meta\'s side; retry later with backoff.',
+    status: 503,
+    isError: true,
+    category: 'server',
+    metaReason: 'Service Unavailable',
+    title: 'Service unavailable',
+    remedy: "A generic error on Meta's side; retry later with backoff.",
   },
   sip_603_declined: {
-    status: 603, isError: true, category: 'declined', metaReason: 'Decline', title: 'Call declined',
+    status: 603,
+    isError: true,
+    category: 'declined',
+    metaReason: 'Decline',
+    title: 'Call declined',
     remedy: 'The call was declined; repeated rejections revoke call permission, so do not redial straight away.',
   },
 } as const satisfies Record<string, Row>;
@@ -197,10 +271,15 @@ function classify403(text: string, credentialsSent: boolean): SipKey {
 
 function otherStatus(code: number): SipClassification {
   if (code >= 500 && code <= 599) {
-    return { isError: true, category: 'server', title: 'Server error', remedy: 'An error on Meta\'s side; retry later with backoff.', key: `sip_${code}` };
+    return { isError: true, category: 'server', title: 'Server error', remedy: "An error on Meta's side; retry later with backoff.", key: `sip_${code}` };
   }
   const valid = code >= 300 && code <= 699;
-  return { isError: true, category: 'unknown', title: valid ? `Unclassified SIP ${code}` : 'Invalid SIP status', key: valid ? `sip_${code}` : 'sip_invalid_status' };
+  return {
+    isError: true,
+    category: 'unknown',
+    title: valid ? `Unclassified SIP ${code}` : 'Invalid SIP status',
+    key: valid ? `sip_${code}` : 'sip_invalid_status',
+  };
 }
 
 function classify(input: SipResponseInput): SipClassification {
@@ -220,15 +299,24 @@ function classify(input: SipResponseInput): SipClassification {
     }
     case 487:
       return fromRow(input.cancelled === true ? 'sip_487_cancelled' : 'sip_487_terminated');
-    case 400: return fromRow('sip_400_asset_not_found');
-    case 404: return fromRow('sip_404_not_found');
-    case 408: return fromRow('sip_408_rtp_timeout');
-    case 480: return fromRow('sip_480_unavailable');
-    case 486: return fromRow('sip_486_declined');
-    case 500: return fromRow('sip_500_server_error');
-    case 503: return fromRow('sip_503_unavailable');
-    case 603: return fromRow('sip_603_declined');
-    default: return otherStatus(code);
+    case 400:
+      return fromRow('sip_400_asset_not_found');
+    case 404:
+      return fromRow('sip_404_not_found');
+    case 408:
+      return fromRow('sip_408_rtp_timeout');
+    case 480:
+      return fromRow('sip_480_unavailable');
+    case 486:
+      return fromRow('sip_486_declined');
+    case 500:
+      return fromRow('sip_500_server_error');
+    case 503:
+      return fromRow('sip_503_unavailable');
+    case 603:
+      return fromRow('sip_603_declined');
+    default:
+      return otherStatus(code);
   }
 }
 

@@ -88,7 +88,7 @@ export function matchEndpoint(base: GraphBase, method: string, path: string): Gr
   const q = path.indexOf('?');
   const pathOnly = q === -1 ? path : path.slice(0, q);
   let cache = recent.get(base);
-  if (!cache) recent.set(base, (cache = new Map()));
+  if (!cache) recent.set(base, (cache = new Map<string, GraphEndpoint | null>()));
   const key = `${method} ${pathOnly}`;
   let endpoint = cache.get(key);
   if (endpoint === undefined) {
@@ -103,7 +103,10 @@ export function matchEndpoint(base: GraphBase, method: string, path: string): Gr
 
 function parseEndpoint(base: GraphBase, method: string, pathOnly: string): GraphEndpoint | undefined {
   if (!pathOnly.startsWith(base.pathPrefix)) return undefined;
-  const parts = pathOnly.slice(base.pathPrefix.length).split('/').filter((p) => p !== '');
+  const parts = pathOnly
+    .slice(base.pathPrefix.length)
+    .split('/')
+    .filter((p) => p !== '');
   let pathVersion: string | undefined;
   if (parts.length === 3 && VERSION.test(parts[0])) pathVersion = parts.shift();
   if (parts.length !== 2 || !NUMERIC_ID.test(parts[0])) return undefined;
@@ -115,5 +118,5 @@ function parseEndpoint(base: GraphBase, method: string, pathOnly: string): Graph
     (edge === 'settings' && (m === 'GET' || m === 'POST')) ||
     (edge === 'messages' && m === 'POST');
   if (!allowed) return undefined;
-  return { edge: edge as GraphEdge, phoneNumberId: parts[0], pathVersion, query: undefined };
+  return { edge, phoneNumberId: parts[0], pathVersion, query: undefined };
 }

@@ -23,12 +23,7 @@ const isAction = (a: string | undefined): a is CallAction => (CALL_ACTIONS as re
  * Returns undefined for requests that are not WhatsApp Calling operations (e.g. an ordinary text
  * message on `/messages`), which are then left alone.
  */
-export function recognizeOperation(
-  endpoint: GraphEndpoint,
-  method: string,
-  body: GraphRequestFields,
-  responseCallId?: string,
-): GraphOperation | undefined {
+export function recognizeOperation(endpoint: GraphEndpoint, method: string, body: GraphRequestFields, responseCallId?: string): GraphOperation | undefined {
   switch (endpoint.edge) {
     case 'calls': {
       // A connect response is the only one carrying calls[0].id: it names the action when the body couldn't.

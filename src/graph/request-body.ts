@@ -68,9 +68,7 @@ function hasVoiceCallButton(template: unknown): boolean | undefined {
   if (typeof template !== 'object' || template === null) return undefined;
   const components = (template as { components?: unknown }).components;
   if (!Array.isArray(components)) return undefined;
-  return components.some(
-    (c) => typeof c === 'object' && c !== null && (c as { sub_type?: unknown }).sub_type === 'voice_call',
-  );
+  return components.some((c) => typeof c === 'object' && c !== null && (c as { sub_type?: unknown }).sub_type === 'voice_call');
 }
 
 /** A body larger than the inspection limit: pick top-level-looking string fields by pattern. */

@@ -75,12 +75,15 @@ function fromJson(b: Record<string, unknown>): GraphResponseFields {
   if (Array.isArray(b.actions)) {
     const startCall = b.actions.map(rec).find((a) => a?.action_name === 'start_call');
     if (startCall && Array.isArray(startCall.limits)) {
-      out.startCallLimits = startCall.limits.map(rec).filter((l) => l !== undefined).map((l) => ({
-        timePeriod: str(l.time_period, 32),
-        maxAllowed: num(l.max_allowed),
-        currentUsage: num(l.current_usage),
-        limitExpirationTime: num(l.limit_expiration_time),
-      }));
+      out.startCallLimits = startCall.limits
+        .map(rec)
+        .filter((l) => l !== undefined)
+        .map((l) => ({
+          timePeriod: str(l.time_period, 32),
+          maxAllowed: num(l.max_allowed),
+          currentUsage: num(l.current_usage),
+          limitExpirationTime: num(l.limit_expiration_time),
+        }));
     }
   }
   return out;

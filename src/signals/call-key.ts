@@ -8,8 +8,7 @@ const SIP_PREFIX = 'sip:';
 export const callKeyOfSipDialog = (sipCallId: string): string => SIP_PREFIX + sipCallId;
 
 /** The SIP Call-ID of a SIP call's key, or undefined for a Graph call's. */
-export const sipCallIdOfKey = (callKey: string): string | undefined =>
-  callKey.startsWith(SIP_PREFIX) ? callKey.slice(SIP_PREFIX.length) : undefined;
+export const sipCallIdOfKey = (callKey: string): string | undefined => (callKey.startsWith(SIP_PREFIX) ? callKey.slice(SIP_PREFIX.length) : undefined);
 
 /** The WhatsApp call id a key stands for, when the key is one. */
 export const wacidOfKey = (callKey: string): string | undefined => (callKey.startsWith(SIP_PREFIX) ? undefined : callKey);

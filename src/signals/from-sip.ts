@@ -66,7 +66,10 @@ function callSignalsOf(e: SipOperationEvent, operationSpan: SpanContext | undefi
     const failed = signal('terminate', e.endTime, key('terminate', e.endTime));
     failed.status = 'failed';
     failed.direction = direction;
-    failed.errors = c.isError && e.role === 'client' ? [{ code: e.finalStatus, message: e.reason, sip: true, category: c.category, mediaTimeoutKind: c.mediaTimeoutKind }] : undefined;
+    failed.errors =
+      c.isError && e.role === 'client'
+        ? [{ code: e.finalStatus, message: e.reason, sip: true, category: c.category, mediaTimeoutKind: c.mediaTimeoutKind }]
+        : undefined;
     out.push(failed);
     return out;
   }

@@ -40,7 +40,13 @@ export function signalsOfWebhook(body: unknown, receivedAt: number): Signals {
   return out;
 }
 
-function readCalls(value: Record<string, unknown>, phoneNumberId: string | undefined, valueErrors: SignalError[], receivedAt: number, out: WebhookObservation): void {
+function readCalls(
+  value: Record<string, unknown>,
+  phoneNumberId: string | undefined,
+  valueErrors: SignalError[],
+  receivedAt: number,
+  out: WebhookObservation,
+): void {
   let attached = false;
   for (const item of arr(value.calls)) {
     const call = rec(item);
@@ -49,14 +55,24 @@ function readCalls(value: Record<string, unknown>, phoneNumberId: string | undef
     if (!call || !callId || (event !== 'connect' && event !== 'terminate')) continue;
     const direction = directionOf(call.direction);
     const at = unixSecondsToMs(call.timestamp) ?? receivedAt;
-    const consumer =
-      direction === 'business_initiated' ? str(call.to) ?? str(call.to_user_id) : str(call.from) ?? str(call.from_user_id);
+    const consumer = direction === 'business_initiated' ? (str(call.to) ?? str(call.to_user_id)) : (str(call.from) ?? str(call.from_user_id));
     const bizOpaqueCallbackData = str(call.biz_opaque_callback_data, 512);
     // Object literals, not `{ ...base, … }`: V8 spreads objects of varying shapes on a slow path that
     // made reading a delivery cost 9 µs instead of 0.6 µs.
     if (event === 'connect') {
       const type = direction === 'business_initiated' ? 'connect_answer' : 'connect';
-      out.calls.push({ callId, source: 'webhook', signaling: 'graph_api', at, phoneNumberId, direction, consumer, bizOpaqueCallbackData, type, dedupeKey: `wh|connect|${at}` });
+      out.calls.push({
+        callId,
+        source: 'webhook',
+        signaling: 'graph_api',
+        at,
+        phoneNumberId,
+        direction,
+        consumer,
+        bizOpaqueCallbackData,
+        type,
+        dedupeKey: `wh|connect|${at}`,
+      });
       continue;
     }
     const own = errorsOf(call.errors);

@@ -60,16 +60,14 @@ function createClient(ioredis: IoRedisModule, config: RedisStoreConfig): OwnedCl
     enableAutoPipelining: true,
     ...(Connector ? { Connector } : {}),
   };
-  const client = (
-    config.cluster?.length
-      ? new ioredis.Cluster(config.cluster, {
-          enableOfflineQueue: false,
-          enableAutoPipelining: true,
-          clusterRetryStrategy: (times: number) => backoff(times),
-          redisOptions: connection,
-        })
-      : new ioredis.Redis(config.url!, { ...connection, enableOfflineQueue: false, retryStrategy: (times: number) => backoff(times) })
-  ) as unknown as OwnedClient;
+  const client = (config.cluster?.length
+    ? new ioredis.Cluster(config.cluster, {
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: (times: number) => backoff(times),
+        redisOptions: connection,
+      })
+    : new ioredis.Redis(config.url!, { ...connection, enableOfflineQueue: false, retryStrategy: (times: number) => backoff(times) })) as unknown as OwnedClient;
   // The reconnect timer is set just before `reconnecting` is emitted (next tick).
   client.on('reconnecting', () => client.reconnectTimeout?.unref?.());
   return client;
@@ -83,8 +81,10 @@ const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), RECONN
  */
 function unrefConnector(): import('ioredis').RedisOptions['Connector'] {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal file of the optional ioredis peer, loaded only when a Redis store is configured
-    const Standalone = (require('ioredis/built/connectors/StandaloneConnector') as { default: new (options: unknown) => { connect(cb: unknown): Promise<{ unref?(): void }> } }).default;
+    const Standalone =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal file of the optional ioredis peer, loaded only when a Redis store is configured
+      (require('ioredis/built/connectors/StandaloneConnector') as { default: new (options: unknown) => { connect(cb: unknown): Promise<{ unref?(): void }> } })
+        .default;
     return class UnrefConnector extends Standalone {
       override connect(cb: unknown) {
         return super.connect(cb).then((stream) => {

@@ -14,15 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { StoredSignal } from '../events/call-signal';
-import type {
-  ActiveCallKey,
-  CallStore,
-  MetaQuotaReading,
-  QuotaWindowRef,
-  RecordSignalEffect,
-  RecordSignalResult,
-  StoredFigures,
-} from '../tracker/call-store';
+import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, RecordSignalEffect, RecordSignalResult, StoredFigures } from '../tracker/call-store';
 import { list, runScript, text } from './redis-commands';
 import type { RedisArg } from './redis-commands';
 import type { RedisClientLike } from './redis-config';
@@ -81,18 +73,15 @@ export class RedisCallStore implements CallStore {
   async recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): Promise<RecordSignalResult> {
     const now = this.now();
     const k = this.keys.call(callId);
-    const activeKey = effect.activeKey ? JSON.stringify([effect.activeKey.phoneNumberId, effect.activeKey.direction, effect.activeKey.signaling] satisfies ActiveKeyTuple) : '';
+    const activeKey = effect.activeKey
+      ? JSON.stringify([effect.activeKey.phoneNumberId, effect.activeKey.direction, effect.activeKey.signaling] satisfies ActiveKeyTuple)
+      : '';
     const reply = list(
-      await this.script(S.RECORD_SIGNAL, [k.sig, k.meta, k.done], [
-        signalKey,
-        JSON.stringify(signal),
-        effect.terminal ? 1 : 0,
-        effect.live ? 1 : 0,
-        activeKey,
-        Math.ceil(effect.retainMs),
-        effect.maxSignals,
-        now,
-      ]),
+      await this.script(
+        S.RECORD_SIGNAL,
+        [k.sig, k.meta, k.done],
+        [signalKey, JSON.stringify(signal), effect.terminal ? 1 : 0, effect.live ? 1 : 0, activeKey, Math.ceil(effect.retainMs), effect.maxSignals, now],
+      ),
     );
     const outcome = text(reply[0]) as RecordSignalResult['outcome'];
     if (outcome !== 'added') return { outcome, signals: [] };
@@ -248,7 +237,9 @@ function remember(set: Set<string>, value: string): void {
 function parseActiveKey(json: string): ActiveCallKey | undefined {
   try {
     const [phoneNumberId, direction, signaling] = JSON.parse(json) as ActiveKeyTuple;
-    return typeof phoneNumberId === 'string' && typeof direction === 'string' && typeof signaling === 'string' ? { phoneNumberId, direction, signaling } : undefined;
+    return typeof phoneNumberId === 'string' && typeof direction === 'string' && typeof signaling === 'string'
+      ? { phoneNumberId, direction, signaling }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -45,26 +45,62 @@ export class CallMetrics {
       valueType: ValueType.DOUBLE,
       advice: { explicitBucketBoundaries: A.CALL_DURATION_BUCKETS },
     });
-    this.mediaTimeouts = meter.createCounter(A.METRIC_MEDIA_TIMEOUTS, { description: 'Calls terminated for lack of media', unit: '{call}', valueType: ValueType.INT });
+    this.mediaTimeouts = meter.createCounter(A.METRIC_MEDIA_TIMEOUTS, {
+      description: 'Calls terminated for lack of media',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
     this.acceptsWithoutPreAccept = meter.createCounter(A.METRIC_ACCEPTS_WITHOUT_PRE_ACCEPT, {
       description: 'User-initiated calls accepted without a pre_accept first (clips the start of the audio)',
       unit: '{call}',
       valueType: ValueType.INT,
     });
-    this.biConnected = meter.createCounter(A.METRIC_BI_CONNECTED, { description: 'Connected (answered) business-initiated calls', unit: '{call}', valueType: ValueType.INT });
-    this.permissionReplies = meter.createCounter(A.METRIC_PERMISSION_REPLIES, { description: 'Call permission replies from users', unit: '{reply}', valueType: ValueType.INT });
+    this.biConnected = meter.createCounter(A.METRIC_BI_CONNECTED, {
+      description: 'Connected (answered) business-initiated calls',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    this.permissionReplies = meter.createCounter(A.METRIC_PERMISSION_REPLIES, {
+      description: 'Call permission replies from users',
+      unit: '{reply}',
+      valueType: ValueType.INT,
+    });
 
-    const active = meter.createObservableUpDownCounter(A.METRIC_CALLS_ACTIVE, { description: 'WhatsApp calls in progress', unit: '{call}', valueType: ValueType.INT });
-    const activeLimit = meter.createObservableGauge(A.METRIC_CALLS_ACTIVE_LIMIT, { description: 'Concurrent call limit per business number', unit: '{call}', valueType: ValueType.INT });
+    const active = meter.createObservableUpDownCounter(A.METRIC_CALLS_ACTIVE, {
+      description: 'WhatsApp calls in progress',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    const activeLimit = meter.createObservableGauge(A.METRIC_CALLS_ACTIVE_LIMIT, {
+      description: 'Concurrent call limit per business number',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
     const pairMax = meter.createObservableGauge(A.METRIC_QUOTA_PAIR_USAGE_MAX, {
       description: 'Highest connected business-initiated calls of one (number, user) pair in the rolling 24 h',
       unit: '{call}',
       valueType: ValueType.INT,
     });
-    const pairLimit = meter.createObservableGauge(A.METRIC_QUOTA_PAIR_LIMIT, { description: 'Connected business-initiated calls allowed per pair in 24 h', unit: '{call}', valueType: ValueType.INT });
-    const exhausted = meter.createObservableGauge(A.METRIC_QUOTA_EXHAUSTED_PAIRS, { description: 'Pairs at their business-initiated call limit', unit: '{pair}', valueType: ValueType.INT });
-    const inits = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS, { description: 'Call initiations in the rolling 24 h', unit: '{call}', valueType: ValueType.INT });
-    const initsLimit = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS_LIMIT, { description: 'Call initiations allowed per number in 24 h', unit: '{call}', valueType: ValueType.INT });
+    const pairLimit = meter.createObservableGauge(A.METRIC_QUOTA_PAIR_LIMIT, {
+      description: 'Connected business-initiated calls allowed per pair in 24 h',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    const exhausted = meter.createObservableGauge(A.METRIC_QUOTA_EXHAUSTED_PAIRS, {
+      description: 'Pairs at their business-initiated call limit',
+      unit: '{pair}',
+      valueType: ValueType.INT,
+    });
+    const inits = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS, {
+      description: 'Call initiations in the rolling 24 h',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    const initsLimit = meter.createObservableGauge(A.METRIC_QUOTA_INITIATIONS_LIMIT, {
+      description: 'Call initiations allowed per number in 24 h',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
 
     const degraded = meter.createObservableGauge(A.METRIC_STORE_DEGRADED, {
       description: 'Whether the shared call store is unreachable and figures come from this instance only (1) or not (0)',
@@ -72,28 +108,31 @@ export class CallMetrics {
       valueType: ValueType.INT,
     });
 
-    meter.addBatchObservableCallback(async (observer) => {
-      const s = store();
-      if (s instanceof GuardedCallStore) observer.observe(degraded, s.degraded ? 1 : 0);
-      const at = now();
-      const figures = await s.readFigures(at, QUOTA_WINDOW_MS);
-      const counts = new Map<string, number>();
-      for (const { key, count } of figures.active) counts.set(this.knowKey(key, true), count);
-      const phones = new Set(figures.phoneNumberIds);
-      for (const [id, attrs] of this.knownKeys) {
-        observer.observe(active, counts.get(id) ?? 0, attrs);
-        phones.add(attrs[A.ATTR_WA_PHONE_NUMBER_ID] as string);
-      }
-      for (const phoneNumberId of phones) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
-      for (const q of quotaOf(figures, at, QUOTA_WINDOW_MS, limits.businessInitiatedCallLimit())) {
-        const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };
-        observer.observe(pairMax, q.maxPairUsage, attrs);
-        observer.observe(pairLimit, limits.businessInitiatedCallLimit(), attrs);
-        observer.observe(exhausted, q.exhaustedPairs, attrs);
-        observer.observe(inits, q.initiations, attrs);
-        observer.observe(initsLimit, limits.callInitiationLimit(), attrs);
-      }
-    }, [active, activeLimit, pairMax, pairLimit, exhausted, inits, initsLimit, degraded]);
+    meter.addBatchObservableCallback(
+      async (observer) => {
+        const s = store();
+        if (s instanceof GuardedCallStore) observer.observe(degraded, s.degraded ? 1 : 0);
+        const at = now();
+        const figures = await s.readFigures(at, QUOTA_WINDOW_MS);
+        const counts = new Map<string, number>();
+        for (const { key, count } of figures.active) counts.set(this.knowKey(key, true), count);
+        const phones = new Set(figures.phoneNumberIds);
+        for (const [id, attrs] of this.knownKeys) {
+          observer.observe(active, counts.get(id) ?? 0, attrs);
+          phones.add(attrs[A.ATTR_WA_PHONE_NUMBER_ID] as string);
+        }
+        for (const phoneNumberId of phones) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
+        for (const q of quotaOf(figures, at, QUOTA_WINDOW_MS, limits.businessInitiatedCallLimit())) {
+          const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };
+          observer.observe(pairMax, q.maxPairUsage, attrs);
+          observer.observe(pairLimit, limits.businessInitiatedCallLimit(), attrs);
+          observer.observe(exhausted, q.exhaustedPairs, attrs);
+          observer.observe(inits, q.initiations, attrs);
+          observer.observe(initsLimit, limits.callInitiationLimit(), attrs);
+        }
+      },
+      [active, activeLimit, pairMax, pairLimit, exhausted, inits, initsLimit, degraded],
+    );
   }
 
   /**
@@ -103,7 +142,11 @@ export class CallMetrics {
   knowKey(key: ActiveCallKey, force = false): string {
     const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
     if (!this.knownKeys.has(id) && (force || this.knownKeys.size < MAX_KNOWN_ACTIVE_KEYS)) {
-      this.knownKeys.set(id, { [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId, [A.ATTR_WA_CALL_DIRECTION]: key.direction, [A.ATTR_WA_SIGNALING]: key.signaling });
+      this.knownKeys.set(id, {
+        [A.ATTR_WA_PHONE_NUMBER_ID]: key.phoneNumberId,
+        [A.ATTR_WA_CALL_DIRECTION]: key.direction,
+        [A.ATTR_WA_SIGNALING]: key.signaling,
+      });
     }
     return id;
   }

@@ -10,7 +10,11 @@ const FALLBACK_KEY = 'opentelemetry-instrumentation-whatsapp-calling';
 export function consumerIdentity(mode: ConsumerNumberMode | undefined, value: string | undefined, key?: string): string | undefined {
   if (!value || mode === undefined || mode === 'omit') return undefined;
   if (mode === 'raw') return value;
-  if (mode === 'hash') return createHmac('sha256', key || FALLBACK_KEY).update(value).digest('hex').slice(0, 32);
+  if (mode === 'hash')
+    return createHmac('sha256', key || FALLBACK_KEY)
+      .update(value)
+      .digest('hex')
+      .slice(0, 32);
   return undefined;
 }
 

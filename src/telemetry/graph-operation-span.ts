@@ -42,21 +42,33 @@ export function recordGraphOperation(event: GraphOperationEvent, deps: GraphSpan
     event.parentContext,
   );
   if (requestHook) {
-    runHook('requestHook', () => requestHook(span, { method: event.method, url: event.url, operation: event.operation.name, body: event.requestBodyText }), deps.diag);
+    runHook(
+      'requestHook',
+      () => requestHook(span, { method: event.method, url: event.url, operation: event.operation.name, body: event.requestBodyText }),
+      deps.diag,
+    );
     span.setAttributes(responseAttributes(event, outcome, {}));
   }
   if (outcome.failed) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
     if (outcome.remedy) {
-      span.addEvent(A.EVENT_WA_ERROR_REMEDY, {
-        [A.ATTR_WA_ERROR_REMEDY]: outcome.remedy,
-        ...(outcome.title ? { [A.ATTR_WA_ERROR_TITLE]: outcome.title } : {}),
-        ...(outcome.category ? { [A.ATTR_WA_ERROR_CATEGORY]: outcome.category } : {}),
-      }, event.endTime);
+      span.addEvent(
+        A.EVENT_WA_ERROR_REMEDY,
+        {
+          [A.ATTR_WA_ERROR_REMEDY]: outcome.remedy,
+          ...(outcome.title ? { [A.ATTR_WA_ERROR_TITLE]: outcome.title } : {}),
+          ...(outcome.category ? { [A.ATTR_WA_ERROR_CATEGORY]: outcome.category } : {}),
+        },
+        event.endTime,
+      );
     }
   }
   if (responseHook) {
-    runHook('responseHook', () => responseHook(span, { statusCode: event.statusCode, headers: event.responseHeaders, body: event.responseBodyText }), deps.diag);
+    runHook(
+      'responseHook',
+      () => responseHook(span, { statusCode: event.statusCode, headers: event.responseHeaders, body: event.responseBodyText }),
+      deps.diag,
+    );
   }
   span.end(event.endTime);
   deps.metrics().record({

@@ -13,12 +13,7 @@ import type { OperationMetrics } from './operation-metrics';
 
 const METHOD: Record<SipOperationEvent['operation'], string> = { 'sip.invite': 'INVITE', 'sip.bye': 'BYE', 'sip.cancel': 'CANCEL' };
 
-export function recordSipOperation(
-  e: SipOperationEvent,
-  tracer: Tracer,
-  metrics: OperationMetrics,
-  config: WhatsAppCallingInstrumentationConfig,
-): Span {
+export function recordSipOperation(e: SipOperationEvent, tracer: Tracer, metrics: OperationMetrics, config: WhatsAppCallingInstrumentationConfig): Span {
   const c = e.classification;
   const failed = c?.isError === true;
   const attributes: Attributes = {
@@ -62,7 +57,12 @@ export function recordSipOperation(
   );
   if (failed) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: e.reason ?? c.title });
-    if (c.remedy) span.addEvent(A.EVENT_WA_ERROR_REMEDY, { [A.ATTR_WA_ERROR_REMEDY]: c.remedy, [A.ATTR_WA_ERROR_TITLE]: c.title, [A.ATTR_WA_ERROR_CATEGORY]: c.category ?? 'unknown' }, e.endTime);
+    if (c.remedy)
+      span.addEvent(
+        A.EVENT_WA_ERROR_REMEDY,
+        { [A.ATTR_WA_ERROR_REMEDY]: c.remedy, [A.ATTR_WA_ERROR_TITLE]: c.title, [A.ATTR_WA_ERROR_CATEGORY]: c.category ?? 'unknown' },
+        e.endTime,
+      );
   } else if (e.expired) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'no final response' });
   }

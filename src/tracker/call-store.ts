@@ -59,9 +59,7 @@ export interface MetaQuotaReading {
   observedAt: number;
 }
 
-export type QuotaWindowRef =
-  | { kind: 'pair'; phoneNumberId: string; pairKey: string }
-  | { kind: 'initiations'; phoneNumberId: string };
+export type QuotaWindowRef = { kind: 'pair'; phoneNumberId: string; pairKey: string } | { kind: 'initiations'; phoneNumberId: string };
 
 /** The raw figures the capacity metrics are computed from (see quota.ts). */
 export interface StoredFigures {

@@ -59,13 +59,11 @@ interface LocalCall {
   settleTimer?: NodeJS.Timeout;
 }
 
-const isTerminal = (s: CallSignal) =>
-  s.type === 'terminate' || ((s.type === 'terminate_request' || s.type === 'reject') && s.succeeded !== false);
+const isTerminal = (s: CallSignal) => s.type === 'terminate' || ((s.type === 'terminate_request' || s.type === 'reject') && s.succeeded !== false);
 
 const provesLive = (s: CallSignal) =>
   s.succeeded !== false &&
-  (s.type === 'connect' || s.type === 'connect_answer' || s.type === 'pre_accept' || s.type === 'accept' ||
-    (s.type === 'status' && s.status !== 'rejected'));
+  (s.type === 'connect' || s.type === 'connect_answer' || s.type === 'pre_accept' || s.type === 'accept' || (s.type === 'status' && s.status !== 'rejected'));
 
 /**
  * What a store keeps of a signal: plain data, no call id (the store's key), no live contexts. The
@@ -125,7 +123,8 @@ export class CallTracker {
     }
     call.lastSignalAt = this.o.now();
     const terminal = isTerminal(signal);
-    const activeKey = signal.phoneNumberId && signal.direction ? { phoneNumberId: signal.phoneNumberId, direction: signal.direction, signaling: signal.signaling } : undefined;
+    const activeKey =
+      signal.phoneNumberId && signal.direction ? { phoneNumberId: signal.phoneNumberId, direction: signal.direction, signaling: signal.signaling } : undefined;
     const recorded = this.o.store.recordSignal(callId, signalKeyOf(signal), stored(signal), {
       terminal,
       live: provesLive(signal),
@@ -133,11 +132,15 @@ export class CallTracker {
       retainMs: this.o.ttlMs() + this.o.settleMs() + 60_000,
       maxSignals: MAX_SIGNALS_PER_CALL,
     });
-    after(recorded, (r) => {
-      if (r.outcome === 'finished') return this.forget(callId);
-      if (r.outcome !== 'added') return;
-      this.afterAdded(callId, signal, foldCall(callId, r.signals));
-    }, (err) => this.o.onError('call tracker', err));
+    after(
+      recorded,
+      (r) => {
+        if (r.outcome === 'finished') return this.forget(callId);
+        if (r.outcome !== 'added') return;
+        this.afterAdded(callId, signal, foldCall(callId, r.signals));
+      },
+      (err) => this.o.onError('call tracker', err),
+    );
   }
 
   private afterAdded(callId: string, signal: CallSignal, record: CallRecord): void {
@@ -152,9 +155,13 @@ export class CallTracker {
     }
     if (call && !call.clipClaimed && signal.type === 'accept' && record.acceptedWithoutPreAccept) {
       call.clipClaimed = true;
-      after(store.claimOnce(`${callId}|accept_without_pre_accept`, this.o.tombstoneMs + this.o.ttlMs()), (won) => {
-        if (won) this.o.listener.acceptedWithoutPreAccept?.(record);
-      }, (err) => this.o.onError('call tracker', err));
+      after(
+        store.claimOnce(`${callId}|accept_without_pre_accept`, this.o.tombstoneMs + this.o.ttlMs()),
+        (won) => {
+          if (won) this.o.listener.acceptedWithoutPreAccept?.(record);
+        },
+        (err) => this.o.onError('call tracker', err),
+      );
     }
     if (call && record.ended) {
       call.ended = true;
@@ -164,13 +171,21 @@ export class CallTracker {
 
   private countConnectedBusinessInitiated(callId: string, record: CallRecord, phoneNumberId: string, consumer: string): void {
     const { store } = this.o;
-    after(store.claimOnce(`${callId}|business_initiated_connected`, this.o.tombstoneMs + this.o.ttlMs()), (won) => {
-      if (!won) return;
-      this.o.listener.businessInitiatedConnected?.(record);
-      after(this.o.pairKey(phoneNumberId, consumer), (pairKey) => {
-        void store.addToWindow({ kind: 'pair', phoneNumberId, pairKey }, callId, record.startTime, this.windowMs);
-      }, (err) => this.o.onError('call tracker', err));
-    }, (err) => this.o.onError('call tracker', err));
+    after(
+      store.claimOnce(`${callId}|business_initiated_connected`, this.o.tombstoneMs + this.o.ttlMs()),
+      (won) => {
+        if (!won) return;
+        this.o.listener.businessInitiatedConnected?.(record);
+        after(
+          this.o.pairKey(phoneNumberId, consumer),
+          (pairKey) => {
+            void store.addToWindow({ kind: 'pair', phoneNumberId, pairKey }, callId, record.startTime, this.windowMs);
+          },
+          (err) => this.o.onError('call tracker', err),
+        );
+      },
+      (err) => this.o.onError('call tracker', err),
+    );
   }
 
   private scheduleFinalize(callId: string, call: LocalCall): void {
@@ -185,10 +200,14 @@ export class CallTracker {
   private finalize(callId: string): void {
     if (!this.forget(callId)) return;
     const at = this.o.now();
-    after(this.o.store.takeCall(callId, this.o.tombstoneMs), (signals) => {
-      if (!signals?.length) return;
-      this.o.listener.ended(foldCall(callId, signals, at), signals);
-    }, (err) => this.o.onError('call finalisation', err));
+    after(
+      this.o.store.takeCall(callId, this.o.tombstoneMs),
+      (signals) => {
+        if (!signals?.length) return;
+        this.o.listener.ended(foldCall(callId, signals, at), signals);
+      },
+      (err) => this.o.onError('call finalisation', err),
+    );
   }
 
   /** Drops this instance's state of a call; false if it had none. */

@@ -122,7 +122,8 @@ export function foldCall(callId: string, signals: readonly StoredSignal[], expir
     preAcceptAt,
     acceptAt: accept?.at,
     acceptedWithoutPreAccept: direction === 'user_initiated' && accept !== undefined && (preAcceptAt === undefined || preAcceptAt > accept.at),
-    mediaSecurity: accept?.mediaSecurity ?? ok('pre_accept')?.mediaSecurity ?? sorted.find((s) => s.type === 'connect' && s.source !== 'webhook')?.mediaSecurity,
+    mediaSecurity:
+      accept?.mediaSecurity ?? ok('pre_accept')?.mediaSecurity ?? sorted.find((s) => s.type === 'connect' && s.source !== 'webhook')?.mediaSecurity,
     signalCount: sorted.length,
   };
   if (error) {

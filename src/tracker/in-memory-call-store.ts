@@ -5,15 +5,7 @@
  */
 import { signalKeyOf } from '../events/call-signal';
 import type { StoredSignal } from '../events/call-signal';
-import type {
-  ActiveCallKey,
-  CallStore,
-  MetaQuotaReading,
-  QuotaWindowRef,
-  RecordSignalEffect,
-  RecordSignalResult,
-  StoredFigures,
-} from './call-store';
+import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, RecordSignalEffect, RecordSignalResult, StoredFigures } from './call-store';
 
 export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const MAX_STORED_CALLS = 500_000;

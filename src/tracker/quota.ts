@@ -29,9 +29,7 @@ export function quotaOf(figures: StoredFigures, now: number, windowMs: number, p
   const since = now - windowMs;
   for (const pair of figures.pairs) {
     const reading = pair.reading && (pair.reading.limitExpiresAt ?? Infinity) > now && pair.reading.observedAt > since ? pair.reading : undefined;
-    const usage = reading
-      ? reading.currentUsage + pair.times.filter((t) => t > reading.observedAt).length
-      : pair.times.filter((t) => t > since).length;
+    const usage = reading ? reading.currentUsage + pair.times.filter((t) => t > reading.observedAt).length : pair.times.filter((t) => t > since).length;
     const q = phone(pair.phoneNumberId);
     q.maxPairUsage = Math.max(q.maxPairUsage, usage);
     if (usage > 0 && usage >= (reading?.maxAllowed ?? pairLimit)) q.exhaustedPairs++;

@@ -15,7 +15,9 @@ export function decodeBody(bytes: Buffer, contentEncoding: string | undefined, m
         return bytes.subarray(0, maxOutput).toString('utf8');
       case 'gzip':
       case 'x-gzip':
-        return zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput, chunkSize: chunkSizeFor(bytes) }).toString('utf8');
+        return zlib
+          .gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput, chunkSize: chunkSizeFor(bytes) })
+          .toString('utf8');
       case 'deflate':
         return inflateEither(bytes, maxOutput);
       case 'br':

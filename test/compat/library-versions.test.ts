@@ -89,7 +89,12 @@ describe('HTTP client libraries, lowest to highest version', () => {
       hasRequestId: true,
       hasFbtraceId: true,
       port: true,
-      attributes: { 'whatsapp.operation': 'calls.connect', 'whatsapp.phone_number_id': PHONE, 'http.response.status_code': 200, 'whatsapp.call.direction': 'business_initiated' },
+      attributes: {
+        'whatsapp.operation': 'calls.connect',
+        'whatsapp.phone_number_id': PHONE,
+        'http.response.status_code': 200,
+        'whatsapp.call.direction': 'business_initiated',
+      },
     });
     expect(failed).toMatchObject({
       name: 'whatsapp calls.connect',
@@ -130,7 +135,8 @@ describe('drachtio-srf, lowest (4.3.0) and highest (5.x) version', () => {
   const [host, port] = SIP_PEER.split(':');
   const frame = (id: number, source: 'network' | 'application', sip: string) =>
     `${id}|sip|${source}|${Buffer.byteLength(sip)}|tls|${host}|${port}|12:00:00.000000|txn-${id}|dialog-1\r\n${sip}`;
-  const sent = (id: number, sip: string) => `${id}|response|r${id}|OK|application|${Buffer.byteLength(sip)}|tls|${host}|${port}|12:00:00.000000|txn-${id}|dialog-1\r\n${sip}`;
+  const sent = (id: number, sip: string) =>
+    `${id}|response|r${id}|OK|application|${Buffer.byteLength(sip)}|tls|${host}|${port}|12:00:00.000000|txn-${id}|dialog-1\r\n${sip}`;
 
   /** Feeds one recorded call (challenged INVITE, 200, Meta's BYE) to the agent class of `pkg`; the spans it gave. */
   async function recordedCall(pkg: string, callId: string) {
@@ -151,7 +157,12 @@ describe('drachtio-srf, lowest (4.3.0) and highest (5.x) version', () => {
     await eventually(() => harness.whatsappSpans().some((s) => s.name === 'whatsapp call'));
     return harness
       .whatsappSpans()
-      .map((s) => ({ name: s.name, kind: s.kind, status: s.status, attributes: { ...s.attributes, 'sip.call_id': s.attributes['sip.call_id'] === callId ? '<call id>' : s.attributes['sip.call_id'] } }))
+      .map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        status: s.status,
+        attributes: { ...s.attributes, 'sip.call_id': s.attributes['sip.call_id'] === callId ? '<call id>' : s.attributes['sip.call_id'] },
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 

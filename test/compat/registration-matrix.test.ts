@@ -39,41 +39,53 @@ describe('the same WhatsApp span and metric contract in every cell', () => {
     expectTrafficContract(contractOf(await cells.get('cjs / alone')!));
   }, 60_000);
 
-  it.each(CELLS.filter((c) => c.name !== 'cjs / alone'))('$name records exactly the reference contract', async ({ name }) => {
-    const reference = contractOf(await cells.get('cjs / alone')!);
-    const contract = contractOf(await cells.get(name)!);
-    expect(contract.spans).toEqual(reference.spans);
-    expect(contract.metrics).toEqual(reference.metrics);
-  }, 60_000);
+  it.each(CELLS.filter((c) => c.name !== 'cjs / alone'))(
+    '$name records exactly the reference contract',
+    async ({ name }) => {
+      const reference = contractOf(await cells.get('cjs / alone')!);
+      const contract = contractOf(await cells.get(name)!);
+      expect(contract.spans).toEqual(reference.spans);
+      expect(contract.metrics).toEqual(reference.metrics);
+    },
+    60_000,
+  );
 });
 
 describe('beside instrumentation-undici and instrumentation-http', () => {
   const withCompanions = CELLS.filter((c) => c.setup !== 'alone');
 
-  it.each(withCompanions)('$name: their HTTP client spans are siblings of ours, in the app trace', async ({ name, setup }) => {
-    const out = await cells.get(name)!;
-    const app = appSpan(out)!;
-    const clientSpans = httpClientSpans(out);
-    // fetch and undici.request: instrumentation-undici, always. axios: instrumentation-http, which
-    // patches node:http only for requires after it registered — not in an app that loaded axios first.
-    expect(clientSpans.filter((s) => s.scope === '@opentelemetry/instrumentation-undici')).toHaveLength(2);
-    if (setup !== 'after-import') expect(clientSpans.filter((s) => s.scope === '@opentelemetry/instrumentation-http')).toHaveLength(2);
-    for (const s of clientSpans) {
-      expect(s.traceId).toBe(app.traceId);
-      expect(s.parentSpanId).toBe(app.spanId);
-    }
-  }, 60_000);
+  it.each(withCompanions)(
+    '$name: their HTTP client spans are siblings of ours, in the app trace',
+    async ({ name, setup }) => {
+      const out = await cells.get(name)!;
+      const app = appSpan(out)!;
+      const clientSpans = httpClientSpans(out);
+      // fetch and undici.request: instrumentation-undici, always. axios: instrumentation-http, which
+      // patches node:http only for requires after it registered — not in an app that loaded axios first.
+      expect(clientSpans.filter((s) => s.scope === '@opentelemetry/instrumentation-undici')).toHaveLength(2);
+      if (setup !== 'after-import') expect(clientSpans.filter((s) => s.scope === '@opentelemetry/instrumentation-http')).toHaveLength(2);
+      for (const s of clientSpans) {
+        expect(s.traceId).toBe(app.traceId);
+        expect(s.parentSpanId).toBe(app.spanId);
+      }
+    },
+    60_000,
+  );
 });
 
 describe('outside any app span (CommonJS cells)', () => {
-  it.each(['ours-first', 'ours-last', 'after-import'] as Setup[])('%s: each WhatsApp operation span is a child of an HTTP client span when one was made', async (setup) => {
-    const run = (await cells.get(`cjs / ${setup}`)!).noAppSpan!;
-    const operations = contractOf(run).spans.filter((s) => s.name !== 'whatsapp call');
-    expect(operations).toHaveLength(4);
-    const clientParents = setup === 'after-import' ? 2 : 4; // see above: no axios client spans then
-    expect(operations.filter((s) => s.parent === 'http client span')).toHaveLength(clientParents);
-    expect(operations.filter((s) => s.parent === 'none')).toHaveLength(4 - clientParents);
-  }, 60_000);
+  it.each(['ours-first', 'ours-last', 'after-import'] as Setup[])(
+    '%s: each WhatsApp operation span is a child of an HTTP client span when one was made',
+    async (setup) => {
+      const run = (await cells.get(`cjs / ${setup}`)!).noAppSpan!;
+      const operations = contractOf(run).spans.filter((s) => s.name !== 'whatsapp call');
+      expect(operations).toHaveLength(4);
+      const clientParents = setup === 'after-import' ? 2 : 4; // see above: no axios client spans then
+      expect(operations.filter((s) => s.parent === 'http client span')).toHaveLength(clientParents);
+      expect(operations.filter((s) => s.parent === 'none')).toHaveLength(4 - clientParents);
+    },
+    60_000,
+  );
 
   it('alone: each WhatsApp operation span is a root (no HTTP instrumentation propagated a context)', async () => {
     const run = (await cells.get('cjs / alone')!).noAppSpan!;

@@ -57,11 +57,15 @@ afterAll(() => sandbox?.close());
 describe.each(LINES)('$name, packed install', (line) => {
   const supported = meetsNodeEngine(line.node);
 
-  it.skipIf(!supported).each(FORMATS)(`%s app: the traffic's contract, the same as with the repo's own api ${repoVersion('@opentelemetry/api')} + sdk-node ${repoVersion('@opentelemetry/sdk-node')}`, async (format) => {
-    const contract = contractOf(await runs.get(`${line.name} ${format}`)!);
-    expectTrafficContract(contract);
-    const expected = contractOf(await reference);
-    expect(contract.spans).toEqual(expected.spans);
-    expect(contract.metrics).toEqual(expected.metrics);
-  }, 60_000);
+  it.skipIf(!supported).each(FORMATS)(
+    `%s app: the traffic's contract, the same as with the repo's own api ${repoVersion('@opentelemetry/api')} + sdk-node ${repoVersion('@opentelemetry/sdk-node')}`,
+    async (format) => {
+      const contract = contractOf(await runs.get(`${line.name} ${format}`)!);
+      expectTrafficContract(contract);
+      const expected = contractOf(await reference);
+      expect(contract.spans).toEqual(expected.spans);
+      expect(contract.metrics).toEqual(expected.metrics);
+    },
+    60_000,
+  );
 });

@@ -21,9 +21,23 @@ let seq = 0;
 /** A fresh call id per test: a shared store outlives a test. */
 const newCall = () => `wacid.contract-${process.pid}-${Date.now()}-${++seq}`;
 const signal = (type: StoredSignal['type'], extra: Partial<StoredSignal> = {}): StoredSignal => ({
-  type, source: 'graph_api', signaling: 'graph_api', at: Date.now(), dedupeKey: `k${++seq}`, phoneNumberId: PHONE, direction: 'business_initiated', ...extra,
+  type,
+  source: 'graph_api',
+  signaling: 'graph_api',
+  at: Date.now(),
+  dedupeKey: `k${++seq}`,
+  phoneNumberId: PHONE,
+  direction: 'business_initiated',
+  ...extra,
 });
-const effect = (over: Partial<RecordSignalEffect> = {}): RecordSignalEffect => ({ terminal: false, live: false, activeKey: KEY, retainMs: 60_000, maxSignals: 64, ...over });
+const effect = (over: Partial<RecordSignalEffect> = {}): RecordSignalEffect => ({
+  terminal: false,
+  live: false,
+  activeKey: KEY,
+  retainMs: 60_000,
+  maxSignals: 64,
+  ...over,
+});
 const activeOf = async (store: CallStore, phone = PHONE) =>
   (await store.readFigures(Date.now(), WINDOW)).active.filter((a) => a.key.phoneNumberId === phone).reduce((n, a) => n + a.count, 0);
 const eventually = async (probe: () => Promise<boolean>) => {
@@ -51,7 +65,12 @@ export function describeCallStoreContract(name: string, factory: () => Promise<S
       expect((await record(id, a)).outcome).toBe('duplicate');
       const added = await record(id, b);
       expect(added.outcome).toBe('added');
-      expect(added.signals.map((s) => [s.type, s.dedupeKey]).sort()).toEqual([['connect', a.dedupeKey], ['status', b.dedupeKey]].sort());
+      expect(added.signals.map((s) => [s.type, s.dedupeKey]).sort()).toEqual(
+        [
+          ['connect', a.dedupeKey],
+          ['status', b.dedupeKey],
+        ].sort(),
+      );
       expect(added.signals.find((s) => s.type === 'connect')).toEqual(a);
     });
 
@@ -127,7 +146,10 @@ export function describeCallStoreContract(name: string, factory: () => Promise<S
       await t.store.setQuotaReading(phone, 'pairB', reading, WINDOW);
       const figures = await t.store.readFigures(now, WINDOW);
       const pairs = figures.pairs.filter((p) => p.phoneNumberId === phone).sort((a, b) => a.pairKey.localeCompare(b.pairKey));
-      expect(pairs.map((p) => [p.pairKey, [...p.times].sort()])).toEqual([['pairA', [now - 1000, now - 500]], ['pairB', []]]);
+      expect(pairs.map((p) => [p.pairKey, [...p.times].sort()])).toEqual([
+        ['pairA', [now - 1000, now - 500]],
+        ['pairB', []],
+      ]);
       expect(pairs[1].reading).toEqual(reading);
       expect(figures.initiations.find((i) => i.phoneNumberId === phone)?.count).toBe(2);
       expect(figures.phoneNumberIds).toContain(phone);

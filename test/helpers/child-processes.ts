@@ -69,7 +69,12 @@ function hookProcessExit(): void {
 
 /** The executable's path on PATH (or as given when it contains a slash), else undefined. */
 function onPath(cmd: string): string | undefined {
-  const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [cmd]
+    : (process.env.PATH ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((d) => path.join(d, cmd));
   return candidates.find((c) => {
     try {
       fs.accessSync(c, fs.constants.X_OK);

@@ -23,16 +23,7 @@ export interface ClientResponse {
   body: Buffer;
 }
 
-export type ClientName =
-  | 'fetch'
-  | 'undici.fetch'
-  | 'undici.request'
-  | 'undici.Client'
-  | 'undici.Pool'
-  | 'node:http(s)'
-  | 'axios'
-  | 'got'
-  | 'node-fetch';
+export type ClientName = 'fetch' | 'undici.fetch' | 'undici.request' | 'undici.Client' | 'undici.Pool' | 'node:http(s)' | 'axios' | 'got' | 'node-fetch';
 
 export const CLIENT_NAMES: ClientName[] = [
   'fetch',

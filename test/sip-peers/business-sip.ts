@@ -172,7 +172,17 @@ export function digestValid(auth: string, o: { method: string; password: string 
   return p('response') === expected;
 }
 
-export const SDP_OFFER = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/SAVP 111', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:APPSECRETAPPSECRETAPPSECRETAPPSECRETAPPS', 'a=rtpmap:111 opus/48000/2', ''].join(CRLF);
+export const SDP_OFFER = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40000 RTP/SAVP 111',
+  'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:APPSECRETAPPSECRETAPPSECRETAPPSECRETAPPS',
+  'a=rtpmap:111 opus/48000/2',
+  '',
+].join(CRLF);
 
 /** The business calling a WhatsApp user through "wa.meta.vc" (Kamailio's TLS port). */
 export class BusinessCall {
@@ -183,7 +193,11 @@ export class BusinessCall {
   responses: Msg[] = [];
   final?: Msg;
 
-  constructor(readonly sip: SipStream, to: string, readonly callId = `biz-${rand()}`) {
+  constructor(
+    readonly sip: SipStream,
+    to: string,
+    readonly callId = `biz-${rand()}`,
+  ) {
     this.uri = `sip:+${to}@wa.meta.vc;transport=tls`;
   }
 
@@ -210,14 +224,25 @@ export class BusinessCall {
 
   private async finalResponse(): Promise<Msg> {
     const cseq = this.cseq;
-    const m = await this.sip.next((r) => r.code !== undefined && r.code >= 200 && h(r, 'call-id') === this.callId && cseqOf(r).n === cseq && cseqOf(r).method === 'INVITE', `final response to INVITE ${cseq}`);
+    const m = await this.sip.next(
+      (r) => r.code !== undefined && r.code >= 200 && h(r, 'call-id') === this.callId && cseqOf(r).n === cseq && cseqOf(r).method === 'INVITE',
+      `final response to INVITE ${cseq}`,
+    );
     this.responses.push(m);
     return m;
   }
 
   /** ACK for a non-2xx final: same branch as the INVITE, hop by hop. */
   ackFailure(res: Msg): void {
-    this.sip.send([`ACK ${this.uri} SIP/2.0`, `Via: SIP/2.0/TLS ${this.sip.local};branch=${this.branch};rport`, 'Max-Forwards: 70', `From: ${this.from}`, `To: ${h(res, 'to')}`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} ACK`]);
+    this.sip.send([
+      `ACK ${this.uri} SIP/2.0`,
+      `Via: SIP/2.0/TLS ${this.sip.local};branch=${this.branch};rport`,
+      'Max-Forwards: 70',
+      `From: ${this.from}`,
+      `To: ${h(res, 'to')}`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${this.cseq} ACK`,
+    ]);
   }
 
   /** INVITE → 407 → ACK → INVITE with Proxy-Authorization → final (a non-2xx final is ACKed). */
@@ -259,12 +284,23 @@ export class BusinessCall {
 
   async bye(): Promise<Msg> {
     this.sip.send(this.dialogLines('BYE', this.cseq + 1));
-    return this.sip.next((r) => r.code !== undefined && h(r, 'call-id') === this.callId && h(r, 'cseq') === `${this.cseq + 1} BYE` && r.code >= 200, '200 for BYE');
+    return this.sip.next(
+      (r) => r.code !== undefined && h(r, 'call-id') === this.callId && h(r, 'cseq') === `${this.cseq + 1} BYE` && r.code >= 200,
+      '200 for BYE',
+    );
   }
 
   /** CANCEL the pending INVITE (same Via branch, same CSeq number). */
   cancel(): void {
-    this.sip.send([`CANCEL ${this.uri} SIP/2.0`, `Via: SIP/2.0/TLS ${this.sip.local};branch=${this.branch};rport`, 'Max-Forwards: 70', `From: ${this.from}`, `To: <${this.uri.split(';')[0]}>`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} CANCEL`]);
+    this.sip.send([
+      `CANCEL ${this.uri} SIP/2.0`,
+      `Via: SIP/2.0/TLS ${this.sip.local};branch=${this.branch};rport`,
+      'Max-Forwards: 70',
+      `From: ${this.from}`,
+      `To: <${this.uri.split(';')[0]}>`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${this.cseq} CANCEL`,
+    ]);
   }
 
   async provisional(code: number): Promise<Msg> {
@@ -295,7 +331,9 @@ export function businessServer(kind: 'tls' | 'tcp', host = '127.0.0.1'): { liste
         if (rq.method === 'INVITE') {
           const auth = h(rq, 'proxy-authorization');
           if (!auth) {
-            sip.respond(rq, 407, 'Proxy Authentication Required', [`Proxy-Authenticate: Digest realm="sip.example.com", nonce="${rand()}", opaque="${rand()}", algorithm=MD5, qop="auth"`]);
+            sip.respond(rq, 407, 'Proxy Authentication Required', [
+              `Proxy-Authenticate: Digest realm="sip.example.com", nonce="${rand()}", opaque="${rand()}", algorithm=MD5, qop="auth"`,
+            ]);
           } else if (!digestValid(auth, { method: 'INVITE', password: SIP_PASSWORD }) || !auth.includes(`username="${BUSINESS}"`)) {
             sip.respond(rq, 403, 'Forbidden');
           } else {
@@ -303,7 +341,17 @@ export function businessServer(kind: 'tls' | 'tcp', host = '127.0.0.1'): { liste
             const tag = `biz${rand()}`;
             const withTag = { ...rq, headers: new Map(rq.headers).set('to', [`${h(rq, 'to')};tag=${tag}`]) };
             sip.respond(withTag, 180, 'Ringing');
-            const answer = ['v=0', 'o=- 2 2 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40002 RTP/SAVP 111', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:BIZSECRETBIZSECRETBIZSECRETBIZSECRETBIZS', 'a=rtpmap:111 opus/48000/2', ''].join(CRLF);
+            const answer = [
+              'v=0',
+              'o=- 2 2 IN IP4 127.0.0.1',
+              's=-',
+              'c=IN IP4 127.0.0.1',
+              't=0 0',
+              'm=audio 40002 RTP/SAVP 111',
+              'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:BIZSECRETBIZSECRETBIZSECRETBIZSECRETBIZS',
+              'a=rtpmap:111 opus/48000/2',
+              '',
+            ].join(CRLF);
             sip.respond(withTag, 200, 'OK', [`Contact: <sip:+${BUSINESS}@${host}:${port};transport=${kind}>`, 'Content-Type: application/sdp'], answer);
           }
         } else if (rq.method === 'BYE') sip.respond(rq, 200, 'OK');
@@ -348,7 +396,14 @@ export interface CallResult {
  * One whole business-initiated call through Meta's edge: INVITE with the digest round, then ACK and
  * answering Meta's BYE — or, with `cancelWhenRinging`, CANCEL at the 180 and ACK the 487.
  */
-export async function placeCall(o: { port: number; ca: string; to: string; password: string; callId: string; cancelWhenRinging?: boolean }): Promise<CallResult> {
+export async function placeCall(o: {
+  port: number;
+  ca: string;
+  to: string;
+  password: string;
+  callId: string;
+  cancelWhenRinging?: boolean;
+}): Promise<CallResult> {
   const sip = await connectTls(o.port, o.ca);
   try {
     const call = new BusinessCall(sip, o.to, o.callId);
@@ -357,7 +412,10 @@ export async function placeCall(o: { port: number; ca: string; to: string; passw
       await call.invite(o.password, { waitFinal: false });
       await call.provisional(180);
       call.cancel();
-      const final = await sip.next((r) => r.code !== undefined && r.code >= 200 && h(r, 'cseq') === `${call.cseq} INVITE`, 'final response to the cancelled INVITE');
+      const final = await sip.next(
+        (r) => r.code !== undefined && r.code >= 200 && h(r, 'cseq') === `${call.cseq} INVITE`,
+        'final response to the cancelled INVITE',
+      );
       call.responses.push(final);
       call.ackFailure(final);
     } else if ((await call.invite(o.password))!.code! < 300) {

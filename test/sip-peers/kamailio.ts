@@ -98,7 +98,25 @@ export function makeCertificate(dir: string, names: { dns: string[]; ip?: string
   const san = [...names.dns.map((d) => `DNS:${d}`), ...(names.ip ?? []).map((i) => `IP:${i}`)].join(',');
   const r = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${names.dns[0]}`, '-addext', `subjectAltName=${san}`, '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${names.dns[0]}`,
+      '-addext',
+      `subjectAltName=${san}`,
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
     { encoding: 'utf8', timeout: 20_000 },
   );
   if (r.status !== 0) throw new Error(`openssl failed to make a certificate: ${r.error?.message ?? ''}${r.stderr}`);
@@ -133,7 +151,9 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
           .replaceAll('@TRACE_ON@', trace ? '1' : '0');
       fs.writeFileSync(path.join(dir, 'kamailio.cfg'), fill('kamailio.cfg.tpl'));
       fs.writeFileSync(path.join(dir, 'tls.cfg'), fill('tls.cfg.tpl'));
-      const peer: Peer = startProcess('kamailio', ['-DD', '-E', '-f', path.join(dir, 'kamailio.cfg'), '-P', path.join(dir, 'kamailio.pid'), '-Y', dir], { cwd: dir });
+      const peer: Peer = startProcess('kamailio', ['-DD', '-E', '-f', path.join(dir, 'kamailio.cfg'), '-P', path.join(dir, 'kamailio.pid'), '-Y', dir], {
+        cwd: dir,
+      });
       try {
         await waitForTcp(tlsPort, peer, 10_000);
       } catch (e) {

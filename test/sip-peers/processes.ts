@@ -252,10 +252,7 @@ export function boundSockets(pgid: number): { proto: string; address: string }[]
       if (f.length < 10 || !inodes.has(f[9])) continue;
       if (proto.startsWith('tcp') && f[3] !== '0A') continue; // TCP: listening sockets only
       const [hexIp, hexPort] = f[1].split(':');
-      const ip =
-        hexIp.length === 8
-          ? [3, 2, 1, 0].map((i) => parseInt(hexIp.slice(i * 2, i * 2 + 2), 16)).join('.')
-          : `[${hexIp}]`; // IPv6: anything there is not 127.0.0.1
+      const ip = hexIp.length === 8 ? [3, 2, 1, 0].map((i) => parseInt(hexIp.slice(i * 2, i * 2 + 2), 16)).join('.') : `[${hexIp}]`; // IPv6: anything there is not 127.0.0.1
       out.push({ proto, address: `${ip}:${parseInt(hexPort, 16)}` });
     }
   }

@@ -54,19 +54,28 @@ export async function startSipp(opts: SippOptions): Promise<Sipp> {
   const calls = opts.calls ?? (opts.mode === 'uac' ? 1 : 50);
   const timeout = opts.timeoutSec ?? (opts.mode === 'uac' ? 60 : 120);
   const args = [
-    '-sf', file,
-    '-i', '127.0.0.1',
+    '-sf',
+    file,
+    '-i',
+    '127.0.0.1',
     '-bind_local',
-    '-mi', '127.0.0.1',
-    '-p', String(port),
-    '-t', opts.transport,
-    '-m', String(calls),
-    '-timeout', `${timeout}s`,
+    '-mi',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-t',
+    opts.transport,
+    '-m',
+    String(calls),
+    '-timeout',
+    `${timeout}s`,
     '-timeout_error',
     '-nostdin',
-    '-ci', '127.0.0.1', // control socket on loopback (sipp's default is 0.0.0.0:8888+)
+    '-ci',
+    '127.0.0.1', // control socket on loopback (sipp's default is 0.0.0.0:8888+)
     '-trace_err',
-    '-error_file', path.join(dir, 'errors.log'),
+    '-error_file',
+    path.join(dir, 'errors.log'),
     ...(opts.extraArgs ?? []),
     ...(opts.mode === 'uac' ? [opts.remote!] : []),
   ];
@@ -116,17 +125,40 @@ export const META_WACID = 'wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA';
  * The Call-ID is `outgoing:<wacid>` (sipp needs -cid_str for that; with several calls add `%u`).
  * `password` answers a 401/407 challenge from the business (digest username = business number).
  */
-export function metaInviteArgs(o: { business: string; businessHost: string; password?: string; wacid?: string; user?: string; ctaPayload?: string; callDurationSec?: number }): string[] {
+export function metaInviteArgs(o: {
+  business: string;
+  businessHost: string;
+  password?: string;
+  wacid?: string;
+  user?: string;
+  ctaPayload?: string;
+  callDurationSec?: number;
+}): string[] {
   const wacid = o.wacid ?? META_WACID;
   return [
-    '-cid_str', `outgoing:${wacid}`,
-    '-key', 'business', o.business,
-    '-key', 'business_host', o.businessHost,
-    '-key', 'wa_user', o.user ?? '14085551234',
-    '-key', 'wacid', wacid,
-    '-key', 'cta_payload', o.ctaPayload ?? 'order-4711',
-    '-key', 'call_duration', String(o.callDurationSec ?? 7),
-    '-au', o.business,
-    '-ap', o.password ?? 'acceptance-sip-password',
+    '-cid_str',
+    `outgoing:${wacid}`,
+    '-key',
+    'business',
+    o.business,
+    '-key',
+    'business_host',
+    o.businessHost,
+    '-key',
+    'wa_user',
+    o.user ?? '14085551234',
+    '-key',
+    'wacid',
+    wacid,
+    '-key',
+    'cta_payload',
+    o.ctaPayload ?? 'order-4711',
+    '-key',
+    'call_duration',
+    String(o.callDurationSec ?? 7),
+    '-au',
+    o.business,
+    '-ap',
+    o.password ?? 'acceptance-sip-password',
   ];
 }

@@ -1,6 +1,16 @@
 /** Realistic SIP messages between a business and Meta (reference §5), for tests. */
 export const CRLF = '\r\n';
-export const SDP = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/SAVP 111', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:SECRETKEYSECRETKEYSECRETKEY', 'a=rtpmap:111 opus/48000/2', ''].join(CRLF);
+export const SDP = [
+  'v=0',
+  'o=- 1 2 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40000 RTP/SAVP 111',
+  'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:SECRETKEYSECRETKEYSECRETKEY',
+  'a=rtpmap:111 opus/48000/2',
+  '',
+].join(CRLF);
 
 export interface MsgOpts {
   callId?: string;
@@ -23,7 +33,11 @@ export function invite(o: MsgOpts = {}): string {
     `Call-ID: ${o.callId ?? 'dc2c5b33-1'}`,
     `CSeq: ${o.cseq ?? 1} INVITE`,
     'Contact: <sip:+15551441906@127.0.0.1:40001;transport=tls>',
-    ...(o.auth ? ['Proxy-Authorization: Digest username="15551441906", realm="wa.meta.vc", nonce="abc", uri="sip:+14085551234@wa.meta.vc", response="0123456789abcdef0123456789abcdef", qop=auth, nc=00000001, cnonce="x"'] : []),
+    ...(o.auth
+      ? [
+          'Proxy-Authorization: Digest username="15551441906", realm="wa.meta.vc", nonce="abc", uri="sip:+14085551234@wa.meta.vc", response="0123456789abcdef0123456789abcdef", qop=auth, nc=00000001, cnonce="x"',
+        ]
+      : []),
     ...(o.extra ?? []),
     'Content-Type: application/sdp',
     `Content-Length: ${Buffer.byteLength(body)}`,
@@ -78,7 +92,11 @@ export function metaInvite(o: MsgOpts = {}): string {
     'X-FB-External-Domain: wa.meta.vc',
     'x-wa-meta-wacid: wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA',
     'x-wa-meta-cta-payload: spring-sale',
-    ...(o.auth ? ['Authorization: Digest username="15551441906", realm="sip.example.com", nonce="n", uri="sip:+15551441906@sip.example.com", response="0123456789abcdef0123456789abcdef"'] : []),
+    ...(o.auth
+      ? [
+          'Authorization: Digest username="15551441906", realm="sip.example.com", nonce="n", uri="sip:+15551441906@sip.example.com", response="0123456789abcdef0123456789abcdef"',
+        ]
+      : []),
     'Content-Type: application/sdp',
     `Content-Length: ${Buffer.byteLength(body)}`,
     '',

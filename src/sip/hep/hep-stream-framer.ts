@@ -62,7 +62,7 @@ export class Hep3StreamFramer {
     const out: Buffer[] = [];
     try {
       if (!(chunk instanceof Uint8Array)) return out;
-      for (let pos = 0; pos < chunk.length; ) {
+      for (let pos = 0; pos < chunk.length;) {
         if (this.b.len === this.maxBufferBytes) this.consume(this.b.len, true); // unreachable; stay safe
         const n = Math.min(this.maxBufferBytes - this.b.len, chunk.length - pos);
         this.b.append(chunk, pos, n);

@@ -54,13 +54,15 @@ export function decodeHep3(packet: Buffer): Hep3Packet | undefined {
 
 function decode(packet: Buffer): Hep3Packet | undefined {
   if (!(packet instanceof Uint8Array) || packet.length < HEP3_HEADER) return undefined;
-  const buf = Buffer.isBuffer(packet) ? packet : Buffer.from((packet as Uint8Array).buffer, (packet as Uint8Array).byteOffset, (packet as Uint8Array).byteLength);
+  const buf = Buffer.isBuffer(packet)
+    ? packet
+    : Buffer.from((packet as Uint8Array).buffer, (packet as Uint8Array).byteOffset, (packet as Uint8Array).byteLength);
   if (buf.compare(HEP3_MAGIC, 0, 4, 0, 4) !== 0) return undefined;
   const total = buf.readUInt16BE(4);
   if (total < HEP3_HEADER || total > buf.length) return undefined;
   if (checkHep3Chunks(buf, HEP3_HEADER, total) !== 'ok') return undefined;
   const f: Fields = {};
-  for (let off = HEP3_HEADER; off < total; ) {
+  for (let off = HEP3_HEADER; off < total;) {
     const vendor = buf.readUInt16BE(off);
     const type = buf.readUInt16BE(off + 2);
     const len = buf.readUInt16BE(off + 4);
@@ -74,22 +76,41 @@ function decode(packet: Buffer): Hep3Packet | undefined {
 /** Stores one generic chunk; false when its value has the wrong size for its type. */
 function readChunk(f: Fields, type: number, v: Buffer): boolean {
   switch (type) {
-    case T.ipFamily: return (f.ipFamily = u8(v)) !== undefined;
-    case T.ipProtocol: return (f.ipProtocol = u8(v)) !== undefined;
-    case T.ipv4Src: return (f.src4 = v.length === 4 ? formatIpv4(v) : undefined) !== undefined;
-    case T.ipv4Dst: return (f.dst4 = v.length === 4 ? formatIpv4(v) : undefined) !== undefined;
-    case T.ipv6Src: return (f.src6 = v.length === 16 ? formatIpv6(v) : undefined) !== undefined;
-    case T.ipv6Dst: return (f.dst6 = v.length === 16 ? formatIpv6(v) : undefined) !== undefined;
-    case T.srcPort: return (f.srcPort = u16(v)) !== undefined;
-    case T.dstPort: return (f.dstPort = u16(v)) !== undefined;
-    case T.timestampSeconds: return (f.seconds = u32(v)) !== undefined;
-    case T.timestampMicros: return (f.micros = u32(v)) !== undefined;
-    case T.protocolType: return (f.protocolType = u8(v)) !== undefined;
-    case T.captureId: return (f.captureId = u32(v)) !== undefined;
-    case T.authKey: f.authKey = v.toString('utf8'); return true;
-    case T.payload: f.payload = Buffer.from(v); return true;
-    case T.correlationId: f.correlationId = v.toString('utf8'); return true;
-    default: return true; // unknown generic chunk: skipped
+    case T.ipFamily:
+      return (f.ipFamily = u8(v)) !== undefined;
+    case T.ipProtocol:
+      return (f.ipProtocol = u8(v)) !== undefined;
+    case T.ipv4Src:
+      return (f.src4 = v.length === 4 ? formatIpv4(v) : undefined) !== undefined;
+    case T.ipv4Dst:
+      return (f.dst4 = v.length === 4 ? formatIpv4(v) : undefined) !== undefined;
+    case T.ipv6Src:
+      return (f.src6 = v.length === 16 ? formatIpv6(v) : undefined) !== undefined;
+    case T.ipv6Dst:
+      return (f.dst6 = v.length === 16 ? formatIpv6(v) : undefined) !== undefined;
+    case T.srcPort:
+      return (f.srcPort = u16(v)) !== undefined;
+    case T.dstPort:
+      return (f.dstPort = u16(v)) !== undefined;
+    case T.timestampSeconds:
+      return (f.seconds = u32(v)) !== undefined;
+    case T.timestampMicros:
+      return (f.micros = u32(v)) !== undefined;
+    case T.protocolType:
+      return (f.protocolType = u8(v)) !== undefined;
+    case T.captureId:
+      return (f.captureId = u32(v)) !== undefined;
+    case T.authKey:
+      f.authKey = v.toString('utf8');
+      return true;
+    case T.payload:
+      f.payload = Buffer.from(v);
+      return true;
+    case T.correlationId:
+      f.correlationId = v.toString('utf8');
+      return true;
+    default:
+      return true; // unknown generic chunk: skipped
   }
 }
 

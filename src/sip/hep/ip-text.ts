@@ -13,7 +13,7 @@ export function formatIpv6(b: Uint8Array, off = 0): string {
   for (let i = 0; i < 8; i++) words.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;
@@ -28,7 +28,10 @@ export function formatIpv6(b: Uint8Array, off = 0): string {
     return `${bestLen === 6 ? '::' : '::ffff:'}${formatIpv4(b, off + 12)}`;
   }
   if (best === -1) return words.map(hex).join(':');
-  return `${words.slice(0, best).map(hex).join(':')}::${words.slice(best + bestLen).map(hex).join(':')}`;
+  return `${words.slice(0, best).map(hex).join(':')}::${words
+    .slice(best + bestLen)
+    .map(hex)
+    .join(':')}`;
 }
 
 const hex = (w: number): string => w.toString(16);

@@ -16,7 +16,6 @@ export function callDurationOf(msg: SipMessage): number | undefined {
   return v && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
 }
 
-
 /** Digits of a SIP URI user part (`+14085551234` → `14085551234`), BSUIDs kept as they are. */
 export function numberOf(uri: string | undefined): string | undefined {
   const user = uri ? uriUser(uri) : undefined;

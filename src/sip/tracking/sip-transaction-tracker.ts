@@ -88,10 +88,7 @@ export class SipTransactionTracker {
     const m = method.toUpperCase();
     // A response travels the other way: a response sent by the business answers Meta's request.
     const requestFromBusiness = !o.fromBusiness;
-    const key =
-      m === 'INVITE'
-        ? `INVITE|${sipCallId}|${requestFromBusiness ? 'out' : 'in'}`
-        : `${m}|${topViaBranchOf(msg) ?? ''}|${sipCallId}`;
+    const key = m === 'INVITE' ? `INVITE|${sipCallId}|${requestFromBusiness ? 'out' : 'in'}` : `${m}|${topViaBranchOf(msg) ?? ''}|${sipCallId}`;
     const open = this.open.get(key);
     if (!open) return;
     const guard = `${topViaBranchOf(msg) ?? ''}|${cseqOf(msg)?.seq ?? ''}|${msg.status}`;
@@ -159,7 +156,13 @@ export class SipTransactionTracker {
     const ev = open.event;
     if (ev.finalStatus !== undefined) {
       // Classified once here; the call signals and the operation span both read it.
-      ev.classification = classifySipResponse({ status: ev.finalStatus, reason: ev.reason, warning: ev.warning, credentialsSent: ev.credentialsSent, cancelled: ev.cancelled });
+      ev.classification = classifySipResponse({
+        status: ev.finalStatus,
+        reason: ev.reason,
+        warning: ev.warning,
+        credentialsSent: ev.credentialsSent,
+        cancelled: ev.cancelled,
+      });
     }
     this.out.operation(ev);
   }

@@ -112,10 +112,36 @@ function parseHeaders(lines: string[]): SipHeader[] | undefined {
 /** Header names most messages carry, by length: matched in place, before any slice or lookup. */
 const COMMON_BY_LENGTH: string[][] = [];
 for (const name of [
-  'via', 'max-forwards', 'from', 'to', 'call-id', 'cseq', 'contact', 'content-type', 'content-length', 'user-agent', 'server',
-  'allow', 'supported', 'require', 'record-route', 'route', 'expires', 'session-expires', 'min-se', 'reason', 'accept',
-  'allow-events', 'p-asserted-identity', 'privacy', 'content-disposition', 'warning', 'www-authenticate', 'authorization',
-]) (COMMON_BY_LENGTH[name.length] ??= []).push(name);
+  'via',
+  'max-forwards',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'content-type',
+  'content-length',
+  'user-agent',
+  'server',
+  'allow',
+  'supported',
+  'require',
+  'record-route',
+  'route',
+  'expires',
+  'session-expires',
+  'min-se',
+  'reason',
+  'accept',
+  'allow-events',
+  'p-asserted-identity',
+  'privacy',
+  'content-disposition',
+  'warning',
+  'www-authenticate',
+  'authorization',
+])
+  (COMMON_BY_LENGTH[name.length] ??= []).push(name);
 
 /** The canonical name when `line` starts with a common one (any case) right before its colon. */
 function commonName(line: string, colon: number): string | undefined {

@@ -1,9 +1,7 @@
 /** SIP start lines (RFC 3261 §7.1, §7.2), shared by the parser and the stream framer. */
 import { trimLws } from './lws';
 
-export type StartLine =
-  | { kind: 'request'; method: string; requestUri: string }
-  | { kind: 'response'; status: number; reason: string };
+export type StartLine = { kind: 'request'; method: string; requestUri: string } | { kind: 'response'; status: number; reason: string };
 
 /** Longest start line the framer will wait for before calling a line garbage. */
 export const MAX_START_LINE = 8 * 1024;

@@ -88,7 +88,7 @@ export class SipStreamFramer {
     const out: Buffer[] = [];
     try {
       if (!(chunk instanceof Uint8Array)) return out;
-      for (let pos = 0; pos < chunk.length; ) {
+      for (let pos = 0; pos < chunk.length;) {
         if (this.skip > 0) {
           const n = Math.min(this.skip, chunk.length - pos);
           this.skip -= n;
@@ -111,7 +111,6 @@ export class SipStreamFramer {
     }
     return out;
   }
-
 
   /** Emits every complete message in the buffer, then moves the unconsumed tail to the front. */
   private drain(out: Buffer[]): void {

@@ -11,6 +11,8 @@ export class ChannelSubscriptions {
 
   constructor(private readonly onError: (where: string, err: unknown) => void) {}
 
+  // Each channel publishes its own message shape: handlers declare the one they read.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a record of differently typed handlers (parameter bivariance needs any here)
   subscribe(handlers: Record<string, (message: any) => void>): void {
     if (this.active.length) return;
     for (const [name, handler] of Object.entries(handlers)) {

@@ -144,7 +144,10 @@ export class GraphExchange {
   /** When it fires the exchange ends incomplete; with no response at all, as a `timeout` failure. */
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.finish(this.responded ? undefined : { type: 'timeout', message: 'no response before the exchange timeout' }, false, true), ms);
+    this.timer = setTimeout(
+      () => this.finish(this.responded ? undefined : { type: 'timeout', message: 'no response before the exchange timeout' }, false, true),
+      ms,
+    );
     this.timer.unref();
   }
 

@@ -56,7 +56,7 @@ function withTraceContext(request: http.ClientRequest, args: ArrayLike<unknown>)
   if (injected === undefined) return args;
   if (request.getHeader('content-length') !== undefined) request.setHeader('content-length', Buffer.byteLength(injected));
   const replaced = typeof chunk === 'string' ? injected : Buffer.from(injected);
-  const rest = Array.prototype.slice.call(args, typeof encoding === 'string' ? 2 : 1);
+  const rest = Array.from(args).slice(typeof encoding === 'string' ? 2 : 1);
   return [replaced, ...(typeof encoding === 'string' ? [encoding] : []), ...rest];
 }
 
@@ -76,8 +76,7 @@ export class NodeHttpSource {
     installPrototypeTaps();
     if (!enabledSources.includes(this)) enabledSources.push(this);
     this.subscriptions.subscribe({
-      'http.client.response.finish': (m: { request: http.ClientRequest; response: http.IncomingMessage }) =>
-        this.onResponse(m.request, m.response),
+      'http.client.response.finish': (m: { request: http.ClientRequest; response: http.IncomingMessage }) => this.onResponse(m.request, m.response),
     });
   }
 

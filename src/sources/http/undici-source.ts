@@ -41,8 +41,7 @@ export class UndiciSource {
       'undici:request:headers': (m: { request: object; response: { statusCode: number; headers: unknown } }) =>
         this.onHeaders(m.request, m.response.statusCode, m.response.headers),
       'undici:request:trailers': (m: { request: object }) => this.exchanges.get(m.request)?.complete(),
-      'undici:request:error': (m: { request: object; error: unknown }) =>
-        this.exchanges.get(m.request)?.fail(m.error, isAbortError(m.error)),
+      'undici:request:error': (m: { request: object; error: unknown }) => this.exchanges.get(m.request)?.fail(m.error, isAbortError(m.error)),
     });
   }
 

@@ -196,7 +196,13 @@ export class HepReceiver {
   }
 
   private onConnection(l: Listener, socket: net.Socket): void {
-    const conn: Connection = { framer: new Hep3StreamFramer({ maxBufferBytes: l.settings.maxMessageBytes }), from: normalizeIp(socket.remoteAddress ?? ''), held: 0, droppedBytes: 0, oversized: 0 };
+    const conn: Connection = {
+      framer: new Hep3StreamFramer({ maxBufferBytes: l.settings.maxMessageBytes }),
+      from: normalizeIp(socket.remoteAddress ?? ''),
+      held: 0,
+      droppedBytes: 0,
+      oversized: 0,
+    };
     l.connections.set(socket, conn);
     this.stats.connections++;
     socket.on('data', (chunk: Buffer) => this.onStreamData(l, socket, conn, chunk));

@@ -173,7 +173,12 @@ export class MetaPeers {
   /** One line on what is known, for diagnostics. */
   describe(): string {
     const p = this.current();
-    const names = this.dns.status().map((s) => `${s.name} → ${s.addresses.length ? s.addresses.join(' ') : s.error ? `unresolved (${s.error})` : s.attempted ? 'no addresses' : 'not resolved yet'}`);
+    const names = this.dns
+      .status()
+      .map(
+        (s) =>
+          `${s.name} → ${s.addresses.length ? s.addresses.join(' ') : s.error ? `unresolved (${s.error})` : s.attempted ? 'no addresses' : 'not resolved yet'}`,
+      );
     const ips = [...p.endpoints].map(([ip, ports]) => `${ip}:${[...ports].join('/')}`);
     return `sipPeers [${p.sipPeers.join(', ')}]${names.length ? ` (${names.join('; ')})` : ''}${ips.length ? `, IP peers ${ips.join(' ')}` : ''}; hep.metaAddresses [${(p.metaAddresses ?? []).join(', ')}]`;
   }
@@ -210,7 +215,9 @@ export class MetaPeers {
       add(net.isIP(peer.host) ? endpoints : names, peer.host, peer.port);
       ports.add(peer.port);
     }
-    const meta = parseMetaAddresses(metaAddresses ?? [], (e) => this.o.warn(`ignoring invalid hep.metaAddresses entry: ${e} (use ip, ip:port, [ipv6]:port or a CIDR block)`));
+    const meta = parseMetaAddresses(metaAddresses ?? [], (e) =>
+      this.o.warn(`ignoring invalid hep.metaAddresses entry: ${e} (use ip, ip:port, [ipv6]:port or a CIDR block)`),
+    );
     for (const e of meta.endpoints) {
       add(endpoints, e.host, e.port);
       ports.add(e.port);

@@ -139,12 +139,26 @@ export class SipSocketTap {
     const inbound = new SipStreamFramer();
     const emit = (framer: SipStreamFramer, chunk: unknown, fromBusiness: boolean) => {
       if (!taps.has(this) || chunk === null || chunk === undefined) return;
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : undefined;
+      const buf =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk)
+          : chunk instanceof Uint8Array
+            ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+            : undefined;
       if (!buf) return;
       for (const raw of framer.push(buf)) {
         const message = parseSipMessage(raw);
         if (message) {
-          this.o.observe({ message, fromBusiness, at: Date.now(), source: 'socket', transport, peerAddress, peerPort, parentContext: fromBusiness ? context.active() : undefined });
+          this.o.observe({
+            message,
+            fromBusiness,
+            at: Date.now(),
+            source: 'socket',
+            transport,
+            peerAddress,
+            peerPort,
+            parentContext: fromBusiness ? context.active() : undefined,
+          });
         }
       }
     };
@@ -179,7 +193,11 @@ function targetOf(args: unknown[]): { host?: string; servername?: string; port?:
   const asPort = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
   if (typeof a === 'object' && a !== null) {
     const o = a as { host?: unknown; port?: unknown; servername?: unknown };
-    return { host: typeof o.host === 'string' ? o.host : 'localhost', servername: typeof o.servername === 'string' ? o.servername : undefined, port: asPort(o.port) };
+    return {
+      host: typeof o.host === 'string' ? o.host : 'localhost',
+      servername: typeof o.servername === 'string' ? o.servername : undefined,
+      port: asPort(o.port),
+    };
   }
   const port = asPort(a);
   const host = typeof b === 'string' ? b : 'localhost';

@@ -41,7 +41,7 @@ export class UnexplainedHepTraffic {
       `HEP: ${this.unexplained} SIP packets received and none is between Meta and another address, so no WhatsApp SIP call is traced ` +
         `(seen e.g. ${[...this.examples].join(', ')}). Meta's side is known from ${this.o.describe()}. ` +
         'Set `sipPeers` to the host:port your SBC reaches Meta at (default wa.meta.vc:5061, resolved through DNS), ' +
-        'or `hep.metaAddresses` (OTEL_WHATSAPP_HEP_META_ADDRESSES) to Meta\'s addresses as they appear in the HEP stream (ip, ip:port or CIDR).',
+        "or `hep.metaAddresses` (OTEL_WHATSAPP_HEP_META_ADDRESSES) to Meta's addresses as they appear in the HEP stream (ip, ip:port or CIDR).",
     );
   }
 

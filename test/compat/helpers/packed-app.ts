@@ -25,8 +25,7 @@ const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', args, { cwd, env: cleanEnv(), timeout: 150_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
 /** The version of a package in the repo's own install. */
-export const repoVersion = (name: string): string =>
-  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+export const repoVersion = (name: string): string => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -39,7 +38,9 @@ function packageKey(specs: string[]): string {
   const { name, version, main, exports, dependencies, peerDependencies, peerDependenciesMeta } = manifest;
   hash.update(JSON.stringify({ name, version, main, exports, dependencies, peerDependencies, peerDependenciesMeta, specs }));
   const build = path.join(REPO_ROOT, 'build/src');
-  for (const file of filesUnder(build).filter((f) => f.endsWith('.js')).sort()) {
+  for (const file of filesUnder(build)
+    .filter((f) => f.endsWith('.js'))
+    .sort()) {
     hash.update(path.relative(build, file));
     hash.update(fs.readFileSync(file));
   }
@@ -64,7 +65,10 @@ function install(name: string, dir: string, specs: string[]): void {
   fs.mkdirSync(staging, { recursive: true });
   fs.writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: `compat-${name}`, version: '1.0.0', private: true }));
   try {
-    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', path.join(work, packed.filename), ...specs], staging);
+    npm(
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', path.join(work, packed.filename), ...specs],
+      staging,
+    );
     fs.writeFileSync(path.join(staging, '.installed'), `${specs.join('\n')}\n`);
     for (const old of fs.readdirSync(CACHE).filter((d) => d.startsWith(`${name}-`) && !d.includes('.installing-'))) {
       fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });

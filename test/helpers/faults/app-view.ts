@@ -64,7 +64,13 @@ function errorView(err: unknown): AppView {
  * One request with `client`, giving up after `timeoutMs` the way that client's users do. `normalise`
  * maps the body before it is digested (e.g. blanking ids a live peer makes fresh for each request).
  */
-export async function appView(client: FaultClient, url: string, timeoutMs: number, body = CONNECT_BODY, normalise?: (body: Buffer) => Buffer): Promise<AppView> {
+export async function appView(
+  client: FaultClient,
+  url: string,
+  timeoutMs: number,
+  body = CONNECT_BODY,
+  normalise?: (body: Buffer) => Buffer,
+): Promise<AppView> {
   try {
     const view = await request(client, url, timeoutMs, body);
     return normalise && view.body ? Object.assign(view, digest(normalise(view.body))) : view;
@@ -91,7 +97,14 @@ async function request(client: FaultClient, url: string, timeoutMs: number, body
       return withBody(res.status, res.headers['content-type'] as string, res.headers['content-encoding'] as string, Buffer.from(res.data));
     }
     case 'got': {
-      const res = await got.post(url, { headers: HEADERS, body, timeout: { request: timeoutMs }, retry: { limit: 0 }, throwHttpErrors: false, responseType: 'buffer' });
+      const res = await got.post(url, {
+        headers: HEADERS,
+        body,
+        timeout: { request: timeoutMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        responseType: 'buffer',
+      });
       return withBody(res.statusCode, res.headers['content-type'], res.headers['content-encoding'], res.body);
     }
     case 'node-fetch': {

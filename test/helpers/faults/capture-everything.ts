@@ -34,7 +34,10 @@ export function captureEverything(config: WhatsAppCallingInstrumentationConfig):
   const meterProvider = new MeterProvider({ readers: [reader] });
   metricsApi.setGlobalMeterProvider(meterProvider);
   const logs: string[] = [];
-  const log = (level: string) => (...args: unknown[]) => logs.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 6 }))).join(' ')}`);
+  const log =
+    (level: string) =>
+    (...args: unknown[]) =>
+      logs.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 6 }))).join(' ')}`);
   diag.setLogger({ error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug'), verbose: log('verbose') }, DiagLogLevel.ALL);
   const instrumentation = new WhatsAppCallingInstrumentation({ ...config, enabled: false });
   instrumentation.setTracerProvider(tracerProvider);

@@ -86,18 +86,42 @@ export function clockedCallPath(config: WhatsAppCallingInstrumentationConfig, op
 
 /** A business-initiated connect request that succeeded (a call placed through the Graph API). */
 export const placed = (callId: string, at: number, consumer = '14085551234'): CallSignal => ({
-  callId, type: 'connect', source: 'graph_api', signaling: 'graph_api', at, dedupeKey: `graph|${callId}`,
-  phoneNumberId: PHONE, direction: 'business_initiated', consumer, succeeded: true,
+  callId,
+  type: 'connect',
+  source: 'graph_api',
+  signaling: 'graph_api',
+  at,
+  dedupeKey: `graph|${callId}`,
+  phoneNumberId: PHONE,
+  direction: 'business_initiated',
+  consumer,
+  succeeded: true,
 });
 
 /** Meta's ACCEPTED status webhook: the consumer answered. */
 export const answered = (callId: string, at: number): CallSignal => ({
-  callId, type: 'status', status: 'accepted', source: 'webhook', signaling: 'graph_api', at, dedupeKey: `wh|status|accepted|${callId}`,
-  phoneNumberId: PHONE, direction: 'business_initiated',
+  callId,
+  type: 'status',
+  status: 'accepted',
+  source: 'webhook',
+  signaling: 'graph_api',
+  at,
+  dedupeKey: `wh|status|accepted|${callId}`,
+  phoneNumberId: PHONE,
+  direction: 'business_initiated',
 });
 
 /** Meta's terminate webhook (whole-second timestamp, like Meta's). */
 export const terminated = (callId: string, at: number, durationS = 3): CallSignal => ({
-  callId, type: 'terminate', status: 'completed', source: 'webhook', signaling: 'graph_api', at: Math.floor(at / 1000) * 1000,
-  dedupeKey: `wh|terminate|${callId}`, phoneNumberId: PHONE, direction: 'business_initiated', durationS, answeredAt: at - durationS * 1000,
+  callId,
+  type: 'terminate',
+  status: 'completed',
+  source: 'webhook',
+  signaling: 'graph_api',
+  at: Math.floor(at / 1000) * 1000,
+  dedupeKey: `wh|terminate|${callId}`,
+  phoneNumberId: PHONE,
+  direction: 'business_initiated',
+  durationS,
+  answeredAt: at - durationS * 1000,
 });

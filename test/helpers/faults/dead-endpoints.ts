@@ -48,7 +48,13 @@ export async function settledWithin(p: Promise<unknown>, boundMs: number): Promi
   let timer: NodeJS.Timeout | undefined;
   const pending = new Promise<'pending'>((r) => (timer = setTimeout(() => r('pending'), boundMs)));
   try {
-    return await Promise.race([p.then(() => 'resolved' as const, () => 'rejected' as const), pending]);
+    return await Promise.race([
+      p.then(
+        () => 'resolved' as const,
+        () => 'rejected' as const,
+      ),
+      pending,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -41,7 +41,10 @@ const BODIES = {
   nonJson: Buffer.from('<html><body>502 Bad Gateway</body></html>'),
   brokenJson: Buffer.from(callJson('wacid.BROKEN').slice(0, -3)),
   // gzip magic and header, then bytes that are no deflate stream.
-  gzipCorrupt: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03]), Buffer.from('not a deflate stream \x00\xff\xfe'.repeat(8), 'latin1')]),
+  gzipCorrupt: Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03]),
+    Buffer.from('not a deflate stream \x00\xff\xfe'.repeat(8), 'latin1'),
+  ]),
   tenMegabytes: Buffer.from(callJson('wacid.HUGE', `,"pad":"${'a'.repeat(TEN_MB - 80)}"`)),
   byteByByte: Buffer.from(callJson('wacid.SLOW', `,"pad":"${'b'.repeat(BYTE_BY_BYTE_SIZE - 70)}"`)),
 };

@@ -40,9 +40,11 @@ export async function startEchoApps(calling: WhatsAppCallingInstrumentation): Pr
   app.post('/before-json', observe(), json, echo);
   app.post('/before-raw', observe(), express.raw({ type: '*/*', limit: BODY_LIMIT }), echo);
   app.post('/after-text', express.text({ type: '*/*', limit: BODY_LIMIT }), observe(), echo);
-  app.use((err: { status?: number; type?: string; name?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(err.status ?? 500).json({ error: err.type ?? err.name, message: err.message });
-  });
+  app.use(
+    (err: { status?: number; type?: string; name?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(err.status ?? 500).json({ error: err.type ?? err.name, message: err.message });
+    },
+  );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

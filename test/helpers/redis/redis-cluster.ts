@@ -105,7 +105,9 @@ export async function startRedisCluster(size = 3, opts: StartRedisClusterOptions
       await pollUntil(
         'every Redis Cluster node reporting cluster_state:ok',
         async () => {
-          const states = await Promise.all(procs.filter((p) => p.running()).map(async (p) => clusterStateOf(await p.command(['CLUSTER', 'INFO'], { timeoutMs: 500 }))));
+          const states = await Promise.all(
+            procs.filter((p) => p.running()).map(async (p) => clusterStateOf(await p.command(['CLUSTER', 'INFO'], { timeoutMs: 500 }))),
+          );
           return states.length > 0 && states.every((s) => s === 'ok');
         },
         ms,

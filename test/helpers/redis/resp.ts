@@ -89,7 +89,9 @@ export function redisCommand(port: number, args: (string | number)[], opts: Comm
       }
     });
     socket.once('error', (e) => finish(e));
-    socket.once('close', () => (opts.allowClose ? finish(undefined, null) : finish(new Error(`redis ${args[0]} on :${port}: connection closed without a reply`))));
+    socket.once('close', () =>
+      opts.allowClose ? finish(undefined, null) : finish(new Error(`redis ${args[0]} on :${port}: connection closed without a reply`)),
+    );
   });
 }
 
