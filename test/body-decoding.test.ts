@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../src/util/content-decoding';
+import { gunzipSmallText } from '../src/util/small-gunzip';
 
 const MAX = 256 * 1024;
 
@@ -70,6 +71,18 @@ describe('gzip bodies', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('inflates typical Graph responses without zlib, and declines what it leaves to zlib', () => {
+    for (const text of ['{"messaging_product":"whatsapp","calls":[{"id":"wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA"}]}', '{"success":true}', '']) {
+      expect(gunzipSmallText(zlib.gzipSync(text), MAX)).toBe(text);
+      expect(gunzipSmallText(zlib.gzipSync(text, { level: 0 }), MAX)).toBe(text); // stored blocks
+    }
+    const big = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i, v: 'abc'.repeat(i % 7) })));
+    expect(gunzipSmallText(zlib.gzipSync(big), MAX)).toBeUndefined(); // dynamic Huffman: zlib's
+    const ok = zlib.gzipSync('{"success":true}');
+    expect(gunzipSmallText(ok.subarray(0, ok.length - 1), MAX)).toBeUndefined(); // cut: zlib's
+    expect(gunzipSmallText(ok, 5)).toBeUndefined(); // over the bound: zlib's
   });
 
   it('decodes gzip, deflate and br bodies that inflate past one output chunk, within the output bound', () => {

@@ -1,4 +1,5 @@
 import * as zlib from 'node:zlib';
+import { gunzipSmallText } from './small-gunzip';
 
 /**
  * Decodes a bounded, possibly truncated, content-encoded body prefix to text. Flushing instead of
@@ -15,7 +16,8 @@ export function decodeBody(bytes: Buffer, contentEncoding: string | undefined, m
         return bytes.subarray(0, maxOutput).toString('utf8');
       case 'gzip':
       case 'x-gzip':
-        return zlib
+        // Short JSON (every Graph response) inflates in JS; everything else in zlib (see small-gunzip).
+        return gunzipSmallText(bytes, maxOutput) ?? zlib
           .gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput, chunkSize: chunkSizeFor(bytes) })
           .toString('utf8');
       case 'deflate':
