@@ -5,7 +5,8 @@
 // two processes per variant, since processes differ by themselves (printed as A/A).
 // The floor (lib/graph-fixtures.mjs) is a few µs of CPU: whole requests on a shared machine vary by
 // tens, so it is measured without the network, in this process (lib/graph-replay.mjs), beside ours
-// measured the same way — like against like for the "≤ 3× floor" budget.
+// measured the same way — like against like for the "≤ 3× floor" budget (the floor's work amid the
+// exchanges, as ours is; alone in a loop it costs a fraction, printed too).
 // Also the cost on requests to other hosts, measured without the network (lib/other-host-cost.mjs).
 //   node bench/http-overhead.bench.mjs [--clients fetch,axios] [--rounds 150] [--ops 4] [--build DIR]
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ try {
     console.log(`${label}: ${run.rounds} lockstep rounds × ${args.ops} connects per process; bare request ${us(bareCost)} CPU; ` +
       `A/A: bare vs bare ${sign(aa)} µs, ours vs ours ${sign(pairedDiff(run.perOp, 'ours-2', ['ours']))} µs`);
     console.log(`  in requests: ${httpInst} ${sign(h)} µs, ours ${sign(o)} µs; spans ${JSON.stringify(Object.fromEntries(names.map((n) => [n, run.info[n].spans])))}`);
-    console.log(`  without the network: ours ${sign(replay.ours)} µs, floor ${sign(replay.floor)} µs on a ${us(replay.bare)} exchange (A/A ${sign(replay.aa)} µs)`);
+    console.log(`  without the network: ours ${sign(replay.ours)} µs, floor ${sign(replay.floor)} µs on a ${us(replay.bare)} exchange (A/A ${sign(replay.aa)} µs); the floor's work in a loop of its own ${us(replay.floorAlone)}`);
     row({
       what: `CPU added to a Graph request over ${label}`,
       budget: `≤ 0.5× ${httpInst}, ≤ 3× floor`,

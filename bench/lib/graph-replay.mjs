@@ -73,15 +73,16 @@ export function nodeHttpExchange() {
     response.emit('data', x.gzip);
     response.emit('end');
     request.destroy();
-    await new Promise((resolve) => setImmediate(resolve)); // the request's own ticks run inside the round
+    await new Promise((resolve) => process.nextTick(resolve)); // the request's own ticks (queued first) run inside the round
   };
 }
 
 /**
- * µs of CPU per exchange: { ours, floor, aa, bare } — ours' HTTP sources switched off and on between
- * interleaved rounds (the second measurement of two: see other-host-cost.mjs), a second "off" as the
- * A/A; the floor's work alone against an empty loop over the same inputs (the app's decoded bodies,
- * as in requests): inside an exchange it measured the exchange's own variation more than itself.
+ * µs of CPU per exchange: { ours, floor, floorAlone, aa, bare } — ours' HTTP sources switched off
+ * and on between interleaved rounds (the second measurement of two: see other-host-cost.mjs), the
+ * floor's work done after each exchange (on the app's decoded bodies, as in requests) likewise, a
+ * second "off" as the A/A. Like against like: in a tight loop of its own the floor's work costs far
+ * less (`floorAlone`) than amid exchanges, as would ours.
  */
 export async function measureReplay(client, sdk, build = '../..') {
   const { WhatsAppCallingInstrumentation } = require(`${build}/build/src/index.js`);
@@ -91,14 +92,27 @@ export async function measureReplay(client, sdk, build = '../..') {
   const httpSources = ours._sources.slice(0, 2);
   const setHttp = (on) => httpSources.forEach((source) => (on ? source.enable() : source.disable()));
   setHttp(false);
+  const floorWork = createFloor(sdk);
+  const url = new URL(REPLAY_ORIGIN + PATH);
+  let floorOn = false;
   const exchange = client === 'fetch' ? undiciExchange() : nodeHttpExchange();
-  const opsPerRound = client === 'fetch' ? 100 : 50;
-  const rounds = 40;
-  const inputs = prepareExchanges(2 * (rounds + 4) * opsPerRound * 3);
+  const opsPerRound = 60;
+  const rounds = 60;
+  const inputs = prepareExchanges(2 * (rounds + 4) * opsPerRound * 4);
   let next = 0;
-  const op = () => exchange(inputs[next++ % inputs.length]);
+  const op = async () => {
+    const x = inputs[next++ % inputs.length];
+    const start = performance.timeOrigin + performance.now();
+    await exchange(x);
+    if (floorOn) floorWork(x.body, x.text, start, 200, url);
+  };
   const measure = () => cpuRounds({
-    variants: [{ name: 'off', op }, { name: 'ours', op, enable: () => setHttp(true), disable: () => setHttp(false) }, { name: 'off-2', op }],
+    variants: [
+      { name: 'off', op },
+      { name: 'ours', op, enable: () => setHttp(true), disable: () => setHttp(false) },
+      { name: 'floor', op, enable: () => (floorOn = true), disable: () => (floorOn = false) },
+      { name: 'off-2', op },
+    ],
     rounds,
     opsPerRound,
     warmupOps: opsPerRound,
@@ -106,19 +120,15 @@ export async function measureReplay(client, sdk, build = '../..') {
   await measure();
   const result = await measure();
   ours.disable();
-
-  const floorWork = createFloor(sdk);
-  const url = new URL(REPLAY_ORIGIN + PATH);
   const start = performance.timeOrigin + performance.now();
-  let sink = 0;
-  const floor = await cpuRounds({
+  const alone = await cpuRounds({
     variants: [
-      { name: 'none', op: (i) => { sink += inputs[i % inputs.length].text.length; } },
+      { name: 'none', op: (i) => inputs[i % inputs.length] },
       { name: 'floor', op: (i) => { const x = inputs[i % inputs.length]; floorWork(x.body, x.text, start, 200, url); } },
     ],
-    rounds: 40,
+    rounds: 30,
     opsPerRound: 500,
     warmupOps: 2000,
   });
-  return { ours: result.diff('ours'), floor: floor.diff('floor') + sink * 0, aa: result.diff('off-2'), bare: median(result.perOp.off), calls: ours.callPath.tracker.liveCount };
+  return { ours: result.diff('ours'), floor: result.diff('floor'), floorAlone: alone.diff('floor'), aa: result.diff('off-2'), bare: median(result.perOp.off) };
 }

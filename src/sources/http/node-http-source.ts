@@ -32,16 +32,23 @@ function installPrototypeTaps(): void {
   for (const method of ['write', 'end', 'destroy'] as const) {
     const original = proto[method] as Writer;
     proto[method] = function (this: http.ClientRequest) {
-      // The app's own `arguments`, passed on as they came unless trace-context injection rewrote them.
+      // The app's own `arguments`, passed on as they came (unless trace-context injection rewrote
+      // them). Kept to `apply(this, arguments)` here, which V8 passes through without copying.
       // eslint-disable-next-line prefer-rest-params
-      let args: ArrayLike<unknown> = arguments;
-      for (let i = 0; i < enabledSources.length; i++) {
-        if (method === 'destroy') enabledSources[i].onDestroy(this, args[0]);
-        else args = enabledSources[i].onOutgoing(this, args);
-      }
-      return original.apply(this, args as unknown[]);
+      if (enabledSources.length === 0) return original.apply(this, arguments as unknown as unknown[]);
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, observed(this, method, arguments) as unknown[]);
     };
   }
+}
+
+/** Hands one write/end/destroy to every enabled source; the arguments to pass on. */
+function observed(request: http.ClientRequest, method: 'write' | 'end' | 'destroy', args: ArrayLike<unknown>): ArrayLike<unknown> {
+  for (let i = 0; i < enabledSources.length; i++) {
+    if (method === 'destroy') enabledSources[i].onDestroy(request, args[0]);
+    else args = enabledSources[i].onOutgoing(request, args);
+  }
+  return args;
 }
 
 /**
