@@ -20,20 +20,33 @@ function measure(label, tracerProvider) {
   inst.setMeterProvider(new MeterProvider());
   const calls = inst.callPath;
   const ids = Array.from({ length: CALLS }, (_, i) => `wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA${i}`);
-  gc(); gc();
+  gc();
+  gc();
   const before = process.memoryUsage().heapUsed;
   const t0 = Date.now();
   for (let i = 0; i < CALLS; i++) {
     calls.ingest({
-      calls: [{
-        callId: ids[i], type: 'connect', source: 'webhook', signaling: 'graph_api', at: t0 + i, dedupeKey: `wh|connect|${t0 + i}`,
-        phoneNumberId: String(106540352242922 + (i % 10)), direction: 'user_initiated', consumer: `1408555${String(i).padStart(7, '0')}`,
-      }],
+      calls: [
+        {
+          callId: ids[i],
+          type: 'connect',
+          source: 'webhook',
+          signaling: 'graph_api',
+          at: t0 + i,
+          dedupeKey: `wh|connect|${t0 + i}`,
+          phoneNumberId: String(106540352242922 + (i % 10)),
+          direction: 'user_initiated',
+          consumer: `1408555${String(i).padStart(7, '0')}`,
+        },
+      ],
     });
   }
-  gc(); gc();
+  gc();
+  gc();
   const used = process.memoryUsage().heapUsed - before;
-  console.log(`call tracker (${label}): ${calls.tracker.liveCount} live calls, ${(used / 1024 / 1024).toFixed(1)} MiB, ${(used / CALLS).toFixed(0)} bytes/call (target: 100k under 100 MiB)`);
+  console.log(
+    `call tracker (${label}): ${calls.tracker.liveCount} live calls, ${(used / 1024 / 1024).toFixed(1)} MiB, ${(used / CALLS).toFixed(0)} bytes/call (target: 100k under 100 MiB)`,
+  );
   calls.tracker.flush(true);
   calls.stop();
   return used / CALLS;

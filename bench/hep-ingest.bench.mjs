@@ -17,11 +17,13 @@ const N = 1400; // 200 calls of 7 messages
 const require = createRequire(import.meta.url);
 const { WhatsAppCallingInstrumentation } = require('../build/src/index.js');
 const sdk = createSdk();
-const ours = sdk.attach(new WhatsAppCallingInstrumentation({
-  sipPeers: [],
-  hep: { port: 0, metaAddresses: ['157.240.1.2:5061'], maxPacketsPerSecond: Infinity },
-  callSettleMs: 0,
-}));
+const ours = sdk.attach(
+  new WhatsAppCallingInstrumentation({
+    sipPeers: [],
+    hep: { port: 0, metaAddresses: ['157.240.1.2:5061'], maxPacketsPerSecond: Infinity },
+    callSettleMs: 0,
+  }),
+);
 ours.enable();
 const hep = ours.sipSources.hepSource;
 await hep.ready();
@@ -34,7 +36,13 @@ await new Promise((resolve) => bare.bind(0, '127.0.0.1', resolve));
 const barePort = bare.address().port;
 
 const sender = fork(fileURLToPath(new URL('./lib/hep-sender-child.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-process.once('exit', () => { try { process.kill(sender.pid, 'SIGKILL'); } catch { /* gone */ } });
+process.once('exit', () => {
+  try {
+    process.kill(sender.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+});
 const reply = () => new Promise((resolve) => sender.once('message', resolve));
 await reply();
 
@@ -73,8 +81,10 @@ for (let r = 0; r < ROUNDS; r++) {
 const ratios = [];
 for (let i = 0; i + 1 < ROUNDS; i += 2) ratios.push((per.bare[i] + per.bare[i + 1]) / (per.ours[i] + per.ours[i + 1]));
 const ratio = median(ratios);
-console.log(`hep ingest: ${sent} packets sent to each; received bare ${received.bare}, ours ${received.ours}; CPU per packet bare ${us(median(per.bare))}, ours ${us(median(per.ours))}; ` +
-  `accepted ${hep.stats.accepted}, dropped ${JSON.stringify(Object.fromEntries(Object.entries(hep.stats.dropped).filter(([, v]) => v)))}, spans ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}`);
+console.log(
+  `hep ingest: ${sent} packets sent to each; received bare ${received.bare}, ours ${received.ours}; CPU per packet bare ${us(median(per.bare))}, ours ${us(median(per.ours))}; ` +
+    `accepted ${hep.stats.accepted}, dropped ${JSON.stringify(Object.fromEntries(Object.entries(hep.stats.dropped).filter(([, v]) => v)))}, spans ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}`,
+);
 row({
   what: 'HEP ingest over loopback UDP',
   budget: '≥ 0.5× a bare socket receive loop',

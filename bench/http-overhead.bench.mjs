@@ -19,10 +19,14 @@ import { row, us, verdict } from './lib/rows.mjs';
 import { startSandboxChild } from './lib/sandbox-child.mjs';
 import { createSdk } from './lib/sdk.mjs';
 
-const { values: args } = parseArgs({ options: {
-  clients: { type: 'string', default: 'fetch,axios' }, rounds: { type: 'string', default: '150' }, ops: { type: 'string', default: '4' },
-  build: { type: 'string', default: '../..' },
-} });
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: 'string', default: 'fetch,axios' },
+    rounds: { type: 'string', default: '150' },
+    ops: { type: 'string', default: '4' },
+    build: { type: 'string', default: '../..' },
+  },
+});
 const script = fileURLToPath(new URL('./lib/http-client-child.mjs', import.meta.url));
 const sign = (x, digits = 1) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 const sdk = createSdk(); // for the measurements without the network, in this process
@@ -47,10 +51,16 @@ try {
     const bareCost = median(bare);
     const [o, h] = [d(variants.ours), d(variants[httpInst])];
     const replay = await measureReplay(client, sdk, args.build);
-    console.log(`${label}: ${run.rounds} lockstep rounds × ${args.ops} connects per process; bare request ${us(bareCost)} CPU; ` +
-      `A/A: bare vs bare ${sign(aa)} µs, ours vs ours ${sign(pairedDiff(run.perOp, 'ours-2', ['ours']))} µs`);
-    console.log(`  in requests: ${httpInst} ${sign(h)} µs, ours ${sign(o)} µs; spans ${JSON.stringify(Object.fromEntries(names.map((n) => [n, run.info[n].spans])))}`);
-    console.log(`  without the network: ours ${sign(replay.ours)} µs, floor ${sign(replay.floor)} µs on a ${us(replay.bare)} exchange (A/A ${sign(replay.aa)} µs); the floor's work in a loop of its own ${us(replay.floorAlone)}`);
+    console.log(
+      `${label}: ${run.rounds} lockstep rounds × ${args.ops} connects per process; bare request ${us(bareCost)} CPU; ` +
+        `A/A: bare vs bare ${sign(aa)} µs, ours vs ours ${sign(pairedDiff(run.perOp, 'ours-2', ['ours']))} µs`,
+    );
+    console.log(
+      `  in requests: ${httpInst} ${sign(h)} µs, ours ${sign(o)} µs; spans ${JSON.stringify(Object.fromEntries(names.map((n) => [n, run.info[n].spans])))}`,
+    );
+    console.log(
+      `  without the network: ours ${sign(replay.ours)} µs, floor ${sign(replay.floor)} µs on a ${us(replay.bare)} exchange (A/A ${sign(replay.aa)} µs); the floor's work in a loop of its own ${us(replay.floorAlone)}`,
+    );
     row({
       what: `CPU added to a Graph request over ${label}`,
       budget: `≤ 0.5× ${httpInst}, ≤ 3× floor`,

@@ -19,9 +19,13 @@ const t2 = performance.now(); const c2 = process.cpuUsage();
 const cpu = (a, b) => (b.user + b.system - a.user - a.system) / 1000;
 process.stdout.write(JSON.stringify({ requireMs: t1 - t0, requireCpuMs: cpu(c0, c1), enableMs: t2 - t1, enableCpuMs: cpu(c1, c2) }));
 inst.disable(); process.exit(0);`;
-const samples = Array.from({ length: SAMPLES }, () => JSON.parse(execFileSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8', timeout: 30_000 })));
+const samples = Array.from({ length: SAMPLES }, () =>
+  JSON.parse(execFileSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8', timeout: 30_000 })),
+);
 const m = (k) => median(samples.map((s) => s[k]));
-console.log(`registration: require ${m('requireMs').toFixed(1)} ms (CPU ${m('requireCpuMs').toFixed(1)}), create + enable ${m('enableMs').toFixed(1)} ms (CPU ${m('enableCpuMs').toFixed(1)}); median of ${SAMPLES} processes`);
+console.log(
+  `registration: require ${m('requireMs').toFixed(1)} ms (CPU ${m('requireCpuMs').toFixed(1)}), create + enable ${m('enableMs').toFixed(1)} ms (CPU ${m('enableCpuMs').toFixed(1)}); median of ${SAMPLES} processes`,
+);
 row({
   what: 'registration (require + enable)',
   budget: 'reported in ms',

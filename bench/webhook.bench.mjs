@@ -65,8 +65,10 @@ const result = await cpuRounds({
 });
 const parse = result.diff('JSON.parse');
 const observe = result.diff('ours');
-console.log(`webhooks: ${seen} deliveries observed (${(bytes / 1024).toFixed(1)} KiB on average); JSON.parse ${us(parse)}, observing ${us(observe)} per delivery; ` +
-  `spans: ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')} call spans, calls still followed: ${ours.callPath.tracker.liveCount}`);
+console.log(
+  `webhooks: ${seen} deliveries observed (${(bytes / 1024).toFixed(1)} KiB on average); JSON.parse ${us(parse)}, observing ${us(observe)} per delivery; ` +
+    `spans: ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')} call spans, calls still followed: ${ours.callPath.tracker.liveCount}`,
+);
 row({
   what: 'observing one webhook delivery',
   budget: '≤ 2× JSON.parse of the same body',

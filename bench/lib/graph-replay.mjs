@@ -19,11 +19,23 @@ const PATH = `/v23.0/${PHONE_NUMBER_ID}/calls`;
 const run = Date.now().toString(36);
 const responseText = (i) => `{"messaging_product":"whatsapp","calls":[{"id":"wacid.HBgLMTIxODU1NTI4MjgV${run}${String(i).padStart(8, '0')}"}]}`;
 const responseHeaders = (i) => ({
-  'content-type': 'application/json; charset=UTF-8', vary: 'Accept-Encoding', 'x-fb-trace-id': `DPsOqE2Ub${String(i % 100).padStart(2, '0')}`,
-  'x-fb-request-id': `AV0GLCT7Ncn-pOkJg${String(i).padStart(6, '0')}`, 'x-fb-rev': '1002345678', 'facebook-api-version': 'v23.0',
-  'strict-transport-security': 'max-age=15552000; preload', 'cache-control': 'private, no-cache, no-store, must-revalidate', pragma: 'no-cache',
-  expires: 'Sat, 01 Jan 2000 00:00:00 GMT', 'access-control-allow-origin': '*', 'x-fb-debug': 'x'.repeat(88), 'content-encoding': 'gzip',
-  'content-length': '110', date: 'Wed, 02 Dec 2026 03:00:00 GMT', connection: 'keep-alive', 'keep-alive': 'timeout=5',
+  'content-type': 'application/json; charset=UTF-8',
+  vary: 'Accept-Encoding',
+  'x-fb-trace-id': `DPsOqE2Ub${String(i % 100).padStart(2, '0')}`,
+  'x-fb-request-id': `AV0GLCT7Ncn-pOkJg${String(i).padStart(6, '0')}`,
+  'x-fb-rev': '1002345678',
+  'facebook-api-version': 'v23.0',
+  'strict-transport-security': 'max-age=15552000; preload',
+  'cache-control': 'private, no-cache, no-store, must-revalidate',
+  pragma: 'no-cache',
+  expires: 'Sat, 01 Jan 2000 00:00:00 GMT',
+  'access-control-allow-origin': '*',
+  'x-fb-debug': 'x'.repeat(88),
+  'content-encoding': 'gzip',
+  'content-length': '110',
+  date: 'Wed, 02 Dec 2026 03:00:00 GMT',
+  connection: 'keep-alive',
+  'keep-alive': 'timeout=5',
 });
 
 /** n exchanges' inputs, prepared ahead (the compression is not part of any variant). */
@@ -32,8 +44,13 @@ export function prepareExchanges(n) {
     const text = responseText(i);
     const headers = responseHeaders(i);
     return {
-      body: connectBody(i), gzip: zlib.gzipSync(text), text, headers,
-      rawHeaders: Object.entries(headers).flat().map((s) => Buffer.from(s)),
+      body: connectBody(i),
+      gzip: zlib.gzipSync(text),
+      text,
+      headers,
+      rawHeaders: Object.entries(headers)
+        .flat()
+        .map((s) => Buffer.from(s)),
     };
   });
 }
@@ -48,7 +65,15 @@ export function undiciExchange() {
   const encoder = new TextEncoder();
   const rawRequestHeaders = [...Object.entries(requestHeaders).flat(), 'accept', '*/*', 'accept-encoding', 'gzip, deflate', 'user-agent', 'node'];
   return async (x) => {
-    const request = { origin: REPLAY_ORIGIN, method: 'POST', path: PATH, headers: rawRequestHeaders, body: bodyStream(encoder.encode(x.body)), onData: () => true, onBodySent: () => {} };
+    const request = {
+      origin: REPLAY_ORIGIN,
+      method: 'POST',
+      path: PATH,
+      headers: rawRequestHeaders,
+      body: bodyStream(encoder.encode(x.body)),
+      onData: () => true,
+      onBodySent: () => {},
+    };
     if (create.hasSubscribers) create.publish({ request });
     for await (const chunk of request.body) request.onBodySent(chunk); // undici writing the body
     if (headers.hasSubscribers) headers.publish({ request, response: { statusCode: 200, statusText: 'OK', headers: x.rawHeaders } });
@@ -60,7 +85,13 @@ export function undiciExchange() {
 /** One exchange as node:http clients (axios, got…) drive it. */
 export function nodeHttpExchange() {
   const finish = diagch.channel('http.client.response.finish');
-  const socket = () => new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+  const socket = () =>
+    new Duplex({
+      read() {},
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
   const { hostname, port } = new URL(REPLAY_ORIGIN);
   return async (x) => {
     const request = http.request({ host: hostname, port, method: 'POST', path: PATH, headers: requestHeaders, createConnection: socket });
@@ -106,17 +137,18 @@ export async function measureReplay(client, sdk, build = '../..') {
     await exchange(x);
     if (floorOn) floorWork(x.body, x.text, start, 200, url);
   };
-  const measure = () => cpuRounds({
-    variants: [
-      { name: 'off', op },
-      { name: 'ours', op, enable: () => setHttp(true), disable: () => setHttp(false) },
-      { name: 'floor', op, enable: () => (floorOn = true), disable: () => (floorOn = false) },
-      { name: 'off-2', op },
-    ],
-    rounds,
-    opsPerRound,
-    warmupOps: opsPerRound,
-  });
+  const measure = () =>
+    cpuRounds({
+      variants: [
+        { name: 'off', op },
+        { name: 'ours', op, enable: () => setHttp(true), disable: () => setHttp(false) },
+        { name: 'floor', op, enable: () => (floorOn = true), disable: () => (floorOn = false) },
+        { name: 'off-2', op },
+      ],
+      rounds,
+      opsPerRound,
+      warmupOps: opsPerRound,
+    });
   await measure();
   const result = await measure();
   ours.disable();
@@ -124,7 +156,13 @@ export async function measureReplay(client, sdk, build = '../..') {
   const alone = await cpuRounds({
     variants: [
       { name: 'none', op: (i) => inputs[i % inputs.length] },
-      { name: 'floor', op: (i) => { const x = inputs[i % inputs.length]; floorWork(x.body, x.text, start, 200, url); } },
+      {
+        name: 'floor',
+        op: (i) => {
+          const x = inputs[i % inputs.length];
+          floorWork(x.body, x.text, start, 200, url);
+        },
+      },
     ],
     rounds: 30,
     opsPerRound: 500,

@@ -6,7 +6,7 @@ import { hepPackets } from './hep-calls.mjs';
 const socket = dgram.createSocket('udp4');
 const next = hepPackets();
 process.on('message', async ({ port, n }) => {
-  for (let sent = 0; sent < n; ) {
+  for (let sent = 0; sent < n;) {
     const burst = Math.min(16, n - sent);
     for (let i = 0; i < burst; i++) socket.send(next(), port, '127.0.0.1');
     sent += burst;

@@ -10,9 +10,12 @@ const [sandboxUrl, client, variant, build = '../..'] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const sdk = createSdk();
 // An HTTP instrumentation is created before the client is loaded (instrumentation-http hooks `http`).
-const httpInst = variant === 'instrumentation-undici'
-  ? new (require('@opentelemetry/instrumentation-undici').UndiciInstrumentation)()
-  : variant === 'instrumentation-http' ? new (require('@opentelemetry/instrumentation-http').HttpInstrumentation)() : undefined;
+const httpInst =
+  variant === 'instrumentation-undici'
+    ? new (require('@opentelemetry/instrumentation-undici').UndiciInstrumentation)()
+    : variant === 'instrumentation-http'
+      ? new (require('@opentelemetry/instrumentation-http').HttpInstrumentation)()
+      : undefined;
 if (httpInst) sdk.attach(httpInst).enable();
 const axios = client === 'axios' ? require('axios') : undefined;
 const OURS_SCOPE = 'opentelemetry-instrumentation-whatsapp-calling';
@@ -29,15 +32,16 @@ const floorWork = variant === 'floor' ? createFloor(sdk) : undefined;
 let floor;
 
 // The app's side of one request: send the connect, read the text, parse it (the same in every variant).
-const send = client === 'fetch'
-  ? async (body) => {
-      const res = await fetch(url, { method: 'POST', headers: requestHeaders, body });
-      return { status: res.status, text: await res.text() };
-    }
-  : async (body) => {
-      const res = await axios.post(url, body, { headers: requestHeaders, responseType: 'text', transformResponse: [(d) => d] });
-      return { status: res.status, text: res.data };
-    };
+const send =
+  client === 'fetch'
+    ? async (body) => {
+        const res = await fetch(url, { method: 'POST', headers: requestHeaders, body });
+        return { status: res.status, text: await res.text() };
+      }
+    : async (body) => {
+        const res = await axios.post(url, body, { headers: requestHeaders, responseType: 'text', transformResponse: [(d) => d] });
+        return { status: res.status, text: res.data };
+      };
 
 serveLockstep(
   async (i) => {

@@ -15,17 +15,25 @@ import { median } from './cpu-rounds.mjs';
  */
 export async function lockstepRounds({ script, children, rounds, opsPerRound, warmupOps = 300, maxMs = 150_000 }) {
   const procs = children.map(({ name, args }) => ({ name, child: fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) }));
-  const killAll = () => procs.forEach(({ child }) => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } });
-  process.once('exit', killAll);
-  const reply = (p) => new Promise((resolve, reject) => {
-    const onExit = (code) => reject(new Error(`${p.name} exited (${code})`));
-    p.child.once('exit', onExit);
-    p.child.once('message', (m) => {
-      p.child.off('exit', onExit);
-      if (m.error) reject(new Error(`${p.name}: ${m.error}`));
-      else resolve(m);
+  const killAll = () =>
+    procs.forEach(({ child }) => {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     });
-  });
+  process.once('exit', killAll);
+  const reply = (p) =>
+    new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${p.name} exited (${code})`));
+      p.child.once('exit', onExit);
+      p.child.once('message', (m) => {
+        p.child.off('exit', onExit);
+        if (m.error) reject(new Error(`${p.name}: ${m.error}`));
+        else resolve(m);
+      });
+    });
   try {
     await Promise.all(procs.map(reply)); // ready
     for (const p of procs) {
@@ -52,7 +60,22 @@ export async function lockstepRounds({ script, children, rounds, opsPerRound, wa
     return { perOp, pairs, rounds: perOp[procs[0].name].length, info };
   } finally {
     procs.forEach(({ child }) => child.connected && child.disconnect());
-    await Promise.all(procs.map(({ child }) => child.exitCode === null ? new Promise((r) => { child.once('exit', r); setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000).unref(); }) : undefined));
+    await Promise.all(
+      procs.map(({ child }) =>
+        child.exitCode === null
+          ? new Promise((r) => {
+              child.once('exit', r);
+              setTimeout(() => {
+                try {
+                  process.kill(child.pid, 'SIGKILL');
+                } catch {
+                  /* gone */
+                }
+              }, 3000).unref();
+            })
+          : undefined,
+      ),
+    );
     process.off('exit', killAll);
   }
 }

@@ -18,7 +18,16 @@ import { connectBody, requestHeaders } from './graph-fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const body = connectBody(0);
-const rawResponseHeaders = ['content-type', 'application/json', 'content-length', '50', 'date', 'Wed, 02 Dec 2026 03:00:00 GMT', 'connection', 'keep-alive'].map((s) => Buffer.from(s));
+const rawResponseHeaders = [
+  'content-type',
+  'application/json',
+  'content-length',
+  '50',
+  'date',
+  'Wed, 02 Dec 2026 03:00:00 GMT',
+  'connection',
+  'keep-alive',
+].map((s) => Buffer.from(s));
 const rawRequestHeaders = Object.entries(requestHeaders).flat();
 
 /** One request to another host, as the client library drives it. */
@@ -36,7 +45,13 @@ export function otherHostRequest(client) {
     };
   }
   const finish = diagch.channel('http.client.response.finish');
-  const socket = () => new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+  const socket = () =>
+    new Duplex({
+      read() {},
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
   const response = { statusCode: 200, headers: { 'content-type': 'application/json' }, emit() {} };
   return async () => {
     const request = http.request({ host: 'api.example.com', port: 443, method: 'POST', path: '/v1/orders', headers: requestHeaders, createConnection: socket });
@@ -61,12 +76,17 @@ export async function measureOtherHostCost(client, build = '../..') {
   setHttp(false);
   const op = otherHostRequest(client);
   const n = client === 'fetch' ? 2_000 : 200;
-  const measure = () => cpuRounds({
-    variants: [{ name: 'off', op }, { name: 'on', op, enable: () => setHttp(true), disable: () => setHttp(false) }, { name: 'off-2', op }],
-    rounds: 150,
-    opsPerRound: n,
-    warmupOps: 5 * n,
-  });
+  const measure = () =>
+    cpuRounds({
+      variants: [
+        { name: 'off', op },
+        { name: 'on', op, enable: () => setHttp(true), disable: () => setHttp(false) },
+        { name: 'off-2', op },
+      ],
+      rounds: 150,
+      opsPerRound: n,
+      warmupOps: 5 * n,
+    });
   await measure(); // V8 settling (see above)
   const result = await measure();
   ours.disable();

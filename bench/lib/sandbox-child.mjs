@@ -10,7 +10,13 @@ const self = fileURLToPath(import.meta.url);
 
 export async function startSandboxChild(options = {}) {
   const child = spawn(process.execPath, [self, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const killChild = () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } };
+  const killChild = () => {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
   process.once('exit', killChild);
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('sandbox child did not start in 20 s')), 20_000);
@@ -18,18 +24,25 @@ export async function startSandboxChild(options = {}) {
     child.stdout.on('data', (d) => {
       out += d;
       const line = out.split('\n').find((l) => l.startsWith('http'));
-      if (line) { clearTimeout(timer); resolve(line.trim()); }
+      if (line) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`sandbox child exited (${code})`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox child exited (${code})`));
+    });
   });
   return {
     url,
-    close: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', resolve);
-      child.stdin.end();
-      setTimeout(killChild, 2000).unref();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.stdin.end();
+        setTimeout(killChild, 2000).unref();
+      }),
   };
 }
 
@@ -38,7 +51,11 @@ if (process.argv[1] === self) {
   const { startSandbox } = require('../../build/sandbox/index.js');
   const options = JSON.parse(process.argv[2] ?? '{}');
   const sandbox = await startSandbox({
-    concurrentCallLimit: 1e9, businessInitiatedCallLimit: 1e9, callInitiationLimit: 1e9, maxRecordedRequests: 10, ...options,
+    concurrentCallLimit: 1e9,
+    businessInitiatedCallLimit: 1e9,
+    callInitiationLimit: 1e9,
+    maxRecordedRequests: 10,
+    ...options,
   });
   process.stdout.write(`${sandbox.url}\n`);
   const stop = () => sandbox.close().finally(() => process.exit(0));

@@ -11,16 +11,27 @@ import { connectBody, PHONE_NUMBER_ID, requestHeaders } from '../lib/graph-fixtu
 import { startSandboxChild } from '../lib/sandbox-child.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 
-const { values: args } = parseArgs({ options: {
-  client: { type: 'string', default: 'fetch' }, variant: { type: 'string', default: 'ours' }, ops: { type: 'string', default: '3000' },
-  host: { type: 'string', default: 'graph' }, out: { type: 'string' }, interval: { type: 'string', default: '100' },
-} });
+const { values: args } = parseArgs({
+  options: {
+    client: { type: 'string', default: 'fetch' },
+    variant: { type: 'string', default: 'ours' },
+    ops: { type: 'string', default: '3000' },
+    host: { type: 'string', default: 'graph' },
+    out: { type: 'string' },
+    interval: { type: 'string', default: '100' },
+  },
+});
 const require = createRequire(import.meta.url);
 const sdk = createSdk();
 const isFetch = args.client === 'fetch';
-const httpInst = args.variant === 'http'
-  ? sdk.attach(isFetch ? new (require('@opentelemetry/instrumentation-undici').UndiciInstrumentation)() : new (require('@opentelemetry/instrumentation-http').HttpInstrumentation)())
-  : undefined;
+const httpInst =
+  args.variant === 'http'
+    ? sdk.attach(
+        isFetch
+          ? new (require('@opentelemetry/instrumentation-undici').UndiciInstrumentation)()
+          : new (require('@opentelemetry/instrumentation-http').HttpInstrumentation)(),
+      )
+    : undefined;
 const axios = isFetch ? undefined : require('axios');
 const { WhatsAppCallingInstrumentation } = require('../../build/src/index.js');
 const sandbox = await startSandboxChild();
@@ -45,5 +56,7 @@ const c = process.cpuUsage(c0);
 const { profile } = await session.post('Profiler.stop');
 const out = args.out ?? `${args.client}-${args.variant}.cpuprofile`;
 writeFileSync(out, JSON.stringify(profile));
-console.log(`${args.client} ${args.variant}: ${((c.user + c.system) / ops).toFixed(0)} µs CPU per request over ${ops}; spans: ours ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}; profile: ${out}`);
+console.log(
+  `${args.client} ${args.variant}: ${((c.user + c.system) / ops).toFixed(0)} µs CPU per request over ${ops}; spans: ours ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}; profile: ${out}`,
+);
 await sandbox.close();

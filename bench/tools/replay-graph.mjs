@@ -14,7 +14,16 @@ import { connectBody, createFloor, PHONE_NUMBER_ID } from '../lib/graph-fixtures
 import { cpuRounds } from '../lib/cpu-rounds.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20000' }, profile: { type: 'string' }, compare: { type: 'string' }, build: { type: 'string', default: '../..' }, rounds: { type: 'string', default: '20' }, 'alloc-top': { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '20000' },
+    profile: { type: 'string' },
+    compare: { type: 'string' },
+    build: { type: 'string', default: '../..' },
+    rounds: { type: 'string', default: '20' },
+    'alloc-top': { type: 'string' },
+  },
+});
 const require = createRequire(import.meta.url);
 const sdk = createSdk();
 // --build DIR: measure another build of the package (e.g. the last commit's, compiled elsewhere).
@@ -29,27 +38,82 @@ const other = args.compare
 const channels = ['create', 'headers', 'trailers'].map((n) => diagch.channel(`undici:request:${n}`));
 const [create, headers, trailers] = channels;
 const bodies = Array.from({ length: 1000 }, (_, i) => new TextEncoder().encode(connectBody(i)));
-const requestHeaders = ['content-type', 'application/json', 'authorization', 'Bearer EAAGm0PX4ZCpsBAKZCbenchtoken', 'accept', '*/*', 'accept-language', '*', 'sec-fetch-mode', 'cors', 'user-agent', 'node', 'accept-encoding', 'gzip, deflate'];
-const rawResponseHeaders = (i) => [
-  'content-type', 'application/json; charset=UTF-8', 'vary', 'Accept-Encoding', 'x-fb-trace-id', `DPsOqE2Ub${String(i % 100).padStart(2, '0')}`,
-  'x-fb-request-id', `AV0GLCT7Ncn-pOkJg0p${String(i).padStart(4, '0')}`, 'x-fb-rev', '1002345678', 'facebook-api-version', 'v23.0',
-  'strict-transport-security', 'max-age=15552000; preload', 'cache-control', 'private, no-cache, no-store, must-revalidate', 'pragma', 'no-cache',
-  'expires', 'Sat, 01 Jan 2000 00:00:00 GMT', 'access-control-allow-origin', '*', 'x-fb-debug', 'x'.repeat(88), 'content-encoding', 'gzip',
-  'content-length', '110', 'date', 'Wed, 02 Dec 2026 03:00:00 GMT', 'connection', 'keep-alive', 'keep-alive', 'timeout=5',
-].map((s) => Buffer.from(s));
+const requestHeaders = [
+  'content-type',
+  'application/json',
+  'authorization',
+  'Bearer EAAGm0PX4ZCpsBAKZCbenchtoken',
+  'accept',
+  '*/*',
+  'accept-language',
+  '*',
+  'sec-fetch-mode',
+  'cors',
+  'user-agent',
+  'node',
+  'accept-encoding',
+  'gzip, deflate',
+];
+const rawResponseHeaders = (i) =>
+  [
+    'content-type',
+    'application/json; charset=UTF-8',
+    'vary',
+    'Accept-Encoding',
+    'x-fb-trace-id',
+    `DPsOqE2Ub${String(i % 100).padStart(2, '0')}`,
+    'x-fb-request-id',
+    `AV0GLCT7Ncn-pOkJg0p${String(i).padStart(4, '0')}`,
+    'x-fb-rev',
+    '1002345678',
+    'facebook-api-version',
+    'v23.0',
+    'strict-transport-security',
+    'max-age=15552000; preload',
+    'cache-control',
+    'private, no-cache, no-store, must-revalidate',
+    'pragma',
+    'no-cache',
+    'expires',
+    'Sat, 01 Jan 2000 00:00:00 GMT',
+    'access-control-allow-origin',
+    '*',
+    'x-fb-debug',
+    'x'.repeat(88),
+    'content-encoding',
+    'gzip',
+    'content-length',
+    '110',
+    'date',
+    'Wed, 02 Dec 2026 03:00:00 GMT',
+    'connection',
+    'keep-alive',
+    'keep-alive',
+    'timeout=5',
+  ].map((s) => Buffer.from(s));
 // Every exchange a new call, as in real traffic (ids made unique by a per-run prefix and the index).
 const run = Date.now().toString(36);
 const responseTextOf = (i) => `{"messaging_product":"whatsapp","calls":[{"id":"wacid.HBgLMTIxODU1NTI4MjgV${run}${String(i).padStart(7, '0')}"}]}`;
 const responseOf = (i) => zlib.gzipSync(responseTextOf(i));
 
-async function* streamOf(bytes) { yield bytes; }
+async function* streamOf(bytes) {
+  yield bytes;
+}
 
 let seq = 0;
 /** One exchange, as undici 6 (Node 20's fetch) drives it. */
 async function exchange(i) {
   const responseBody = responseOf(seq);
   const responseHeaders = rawResponseHeaders(seq++);
-  const request = { origin, method: 'POST', path: `/v23.0/${PHONE_NUMBER_ID}/calls`, headers: requestHeaders, body: streamOf(bodies[i % 1000]), onData: () => true, onBodySent: () => {} };
+  const request = {
+    origin,
+    method: 'POST',
+    path: `/v23.0/${PHONE_NUMBER_ID}/calls`,
+    headers: requestHeaders,
+    body: streamOf(bodies[i % 1000]),
+    onData: () => true,
+    onBodySent: () => {},
+  };
   if (create.hasSubscribers) create.publish({ request });
   for await (const chunk of request.body) request.onBodySent(chunk); // undici writing the body
   if (headers.hasSubscribers) headers.publish({ request, response: { statusCode: 200, statusText: 'OK', headers: responseHeaders } });
@@ -77,9 +141,11 @@ const result = await cpuRounds({
 });
 const o = result.diff('ours');
 const f = result.diff('floor');
-console.log(`replayed fetch connect: ours adds ${o.toFixed(2)} µs CPU per exchange, the floor ${f.toFixed(2)} µs (app-decoded bodies), ratio ${(o / f).toFixed(2)}; ` +
-  (other ? `compared build adds ${result.diff('compared').toFixed(2)} µs (ratio ${(result.diff('compared') / f).toFixed(2)}); ` : '') +
-  `spans: ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}, tracked calls: ${ours.callPath.tracker.liveCount}`);
+console.log(
+  `replayed fetch connect: ours adds ${o.toFixed(2)} µs CPU per exchange, the floor ${f.toFixed(2)} µs (app-decoded bodies), ratio ${(o / f).toFixed(2)}; ` +
+    (other ? `compared build adds ${result.diff('compared').toFixed(2)} µs (ratio ${(result.diff('compared') / f).toFixed(2)}); ` : '') +
+    `spans: ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}, tracked calls: ${ours.callPath.tracker.liveCount}`,
+);
 // --alloc-top N: which functions allocate the most bytes per exchange (V8 sampling heap profiler;
 // garbage included, which is what the GC's share of our CPU time comes from).
 if (args['alloc-top']) {

@@ -13,7 +13,9 @@ const { values: args } = parseArgs({ options: { n: { type: 'string', default: '7
 const require = createRequire(import.meta.url);
 const { WhatsAppCallingInstrumentation } = require('../../build/src/index.js');
 const sdk = createSdk();
-const ours = sdk.attach(new WhatsAppCallingInstrumentation({ sipPeers: [], hep: { port: 0, metaAddresses: ['157.240.1.2:5061'], maxPacketsPerSecond: Infinity }, callSettleMs: 0 }));
+const ours = sdk.attach(
+  new WhatsAppCallingInstrumentation({ sipPeers: [], hep: { port: 0, metaAddresses: ['157.240.1.2:5061'], maxPacketsPerSecond: Infinity }, callSettleMs: 0 }),
+);
 ours.enable();
 const hep = ours.sipSources.hepSource;
 await hep.ready();
@@ -33,7 +35,9 @@ if (args.profile) {
 const c0 = process.cpuUsage();
 for (; i < packets.length; i++) hep.onPacket(packets[i], '127.0.0.1');
 const c = process.cpuUsage(c0);
-console.log(`replayed HEP: ${((c.user + c.system) / n).toFixed(2)} µs CPU per packet; accepted ${hep.stats.accepted}, spans ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}`);
+console.log(
+  `replayed HEP: ${((c.user + c.system) / n).toFixed(2)} µs CPU per packet; accepted ${hep.stats.accepted}, spans ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}`,
+);
 if (session) {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(args.profile, JSON.stringify(profile));

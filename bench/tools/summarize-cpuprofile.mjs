@@ -9,7 +9,14 @@ import { parseArgs } from 'node:util';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '40' }, filter: { type: 'string' }, ops: { type: 'string' }, minus: { type: 'string' }, 'minus-ops': { type: 'string' }, inclusive: { type: 'string' } },
+  options: {
+    top: { type: 'string', default: '40' },
+    filter: { type: 'string' },
+    ops: { type: 'string' },
+    minus: { type: 'string' },
+    'minus-ops': { type: 'string' },
+    inclusive: { type: 'string' },
+  },
 });
 
 const area = (url) => {

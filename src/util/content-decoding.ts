@@ -17,9 +17,10 @@ export function decodeBody(bytes: Buffer, contentEncoding: string | undefined, m
       case 'gzip':
       case 'x-gzip':
         // Short JSON (every Graph response) inflates in JS; everything else in zlib (see small-gunzip).
-        return gunzipSmallText(bytes, maxOutput) ?? zlib
-          .gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput, chunkSize: chunkSizeFor(bytes) })
-          .toString('utf8');
+        return (
+          gunzipSmallText(bytes, maxOutput) ??
+          zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: maxOutput, chunkSize: chunkSizeFor(bytes) }).toString('utf8')
+        );
       case 'deflate':
         return inflateEither(bytes, maxOutput);
       case 'br':
