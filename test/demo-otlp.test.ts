@@ -2,7 +2,9 @@
  * With OTEL_EXPORTER_OTLP_ENDPOINT set, the same demo run also sends its traces and metrics over
  * OTLP/HTTP: here to a loopback receiver standing in for Jaeger, the LGTM image or a Collector.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,10 +60,13 @@ describe('the demo with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   let serviceNames: Set<unknown>;
   beforeAll(async () => {
     receiver = await startReceiver();
-    // PATH without sipp: the SIP leg is skipped (and says why), the rest runs as usual.
+    // PATH without sipp: the SIP leg is skipped (and says why), the rest runs as usual. A directory
+    // holding only this node (its own directory may be /usr/bin, next to sipp).
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-node-only-'));
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
     run = await runCli(['--prometheus-port', '0'], {
       env: {
-        PATH: path.dirname(process.execPath),
+        PATH: bin,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_SERVICE_NAME: 'contact-centre-under-test',
