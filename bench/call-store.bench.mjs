@@ -37,7 +37,11 @@ function freePort() {
 async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
   const failed = new Promise((resolve) => proc.once('error', resolve));
   const Redis = require('ioredis');
   const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -45,7 +49,13 @@ async function startRedis() {
   for (let i = 0; i < 100; i++) {
     const err = await Promise.race([failed, sleep(50)]);
     if (err) return undefined;
-    if (await admin.connect().then(() => true, () => false)) break;
+    if (
+      await admin.connect().then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
   }
   if (admin.status !== 'ready') {
     proc.kill('SIGKILL');
@@ -56,7 +66,12 @@ async function startRedis() {
     admin,
     async info(section) {
       const text = await admin.info(section);
-      return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')));
+      return Object.fromEntries(
+        text
+          .split('\r\n')
+          .filter((l) => l.includes(':'))
+          .map((l) => l.split(':')),
+      );
     },
     async close() {
       admin.disconnect();
@@ -75,7 +90,15 @@ function instrumentation(extra) {
 }
 
 const signal = (callId, type, source, at, extra = {}) => ({
-  callId, type, source, signaling: 'graph_api', at, dedupeKey: `${source}|${type}|${callId}`, phoneNumberId: PHONE, direction: 'user_initiated', ...extra,
+  callId,
+  type,
+  source,
+  signaling: 'graph_api',
+  at,
+  dedupeKey: `${source}|${type}|${callId}`,
+  phoneNumberId: PHONE,
+  direction: 'user_initiated',
+  ...extra,
 });
 const callSignals = (callId, t) => [
   signal(callId, 'connect', 'webhook', t, { consumer: '14085551234' }),
@@ -110,7 +133,8 @@ async function perSignal(label, inst, redis) {
   let line = `${label}: ${us.toFixed(1)} µs CPU per signal in this process (${signals} signals, ${CALLS} calls, ${(signals / (wallMs / 1000)).toFixed(0)} signals/s)`;
   if (redis) {
     const [cpuAfter, stats] = [await redis.info('cpu'), await redis.info('commandstats')];
-    const serverUs = ((Number(cpuAfter.used_cpu_user) + Number(cpuAfter.used_cpu_sys) - Number(cpuBefore.used_cpu_user) - Number(cpuBefore.used_cpu_sys)) * 1e6) / signals;
+    const serverUs =
+      ((Number(cpuAfter.used_cpu_user) + Number(cpuAfter.used_cpu_sys) - Number(cpuBefore.used_cpu_user) - Number(cpuBefore.used_cpu_sys)) * 1e6) / signals;
     const calls = (name) => Number(/calls=(\d+)/.exec(stats[`cmdstat_${name}`] ?? '')?.[1] ?? 0);
     // Every store operation is one script, except claims (none in these calls: pre_accept came first).
     const scripts = (calls('evalsha') + calls('eval')) / signals;
