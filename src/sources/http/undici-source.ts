@@ -6,7 +6,7 @@
  * only, we (1) read a Buffer/string request body as is, or copy each chunk of an async-iterable body
  * (what fetch makes of every body) as undici writes it, by wrapping that request object's own
  * `onBodySent` (a generator around the body where a version has none), and (2) wrap that request
- * object's own `onData`, which undici 5–7 calls with each response chunk. Both are per-request and
+ * object's own `onData` (`onResponseData` in undici 8), called with each response chunk. Both are per-request and
  * pass every byte on unchanged.
  */
 import { bodyWithTraceContext } from '../../graph/callback-injection';
@@ -24,6 +24,7 @@ interface UndiciRequest {
   body?: unknown;
   headers?: unknown;
   onData?: (chunk: unknown) => unknown;
+  onResponseData?: (chunk: unknown) => unknown;
   onBodySent?: (chunk: unknown) => unknown;
 }
 
@@ -127,10 +128,12 @@ async function* passThrough(source: AsyncIterable<unknown>, onChunk: (chunk: unk
   }
 }
 
+/** undici 5–7 call the request's `onData` with each response chunk; undici 8 renamed it `onResponseData`. */
 function tapResponseData(request: UndiciRequest, exchange: GraphExchange): void {
-  const original = request.onData;
-  if (typeof original !== 'function') return;
-  request.onData = function (this: unknown, chunk: unknown) {
+  const hook = typeof request.onData === 'function' ? 'onData' : typeof request.onResponseData === 'function' ? 'onResponseData' : undefined;
+  if (!hook) return;
+  const original = request[hook]!;
+  request[hook] = function (this: unknown, chunk: unknown) {
     try {
       exchange.addResponseChunk(chunk);
     } catch {

@@ -47,10 +47,6 @@ export function meetsNodeEngine(range: string | undefined, node = process.versio
   return true;
 }
 
-// undici 8 renamed the Request hook that receives response chunks (onData → onResponseData), which
-// the undici source wraps to read Graph response bodies: no call id, no Meta error code from undici 8.
-const UNDICI_8_GAP = 'undici 8: response bodies are not observed (Request#onData became onResponseData)';
-
 function undiciClients(pkg: string, knownGap?: string): VersionedClient[] {
   // Each request goes through a dispatcher of this very version: the global one may be another
   // copy's (Node's bundled undici and the npm packages share it through a global symbol).
@@ -118,7 +114,7 @@ const nodeFetchClient = (pkg: string, esm: boolean) =>
 export const VERSIONED_CLIENTS: VersionedClient[] = [
   ...undiciClients('undici5'),
   ...undiciClients('undici'),
-  ...undiciClients('undici8', UNDICI_8_GAP),
+  ...undiciClients('undici8'),
   axiosClient('axios-lowest'),
   axiosClient('axios'),
   gotClient('got12'),
