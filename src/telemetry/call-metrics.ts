@@ -155,11 +155,17 @@ export class CallMetrics {
     const base: Attributes = { [A.ATTR_WA_SIGNALING]: r.signaling };
     if (r.phoneNumberId) base[A.ATTR_WA_PHONE_NUMBER_ID] = r.phoneNumberId;
     if (r.direction) base[A.ATTR_WA_CALL_DIRECTION] = r.direction;
-    this.calls.add(1, { ...base, [A.ATTR_WA_CALL_STATUS]: r.status, ...(r.error ? { [A.ATTR_WA_ERROR_CATEGORY]: r.error.category } : {}) });
     if (r.answered && r.durationS !== undefined) this.duration.record(r.durationS, base);
     if (r.mediaTimeout) {
-      this.mediaTimeouts.add(1, { ...base, [A.ATTR_WA_MEDIA_TIMEOUT_KIND]: r.mediaTimeout.kind, [A.ATTR_WA_MEDIA_TIMEOUT_PHASE]: r.mediaTimeout.phase });
+      const timeout = Object.assign({}, base);
+      timeout[A.ATTR_WA_MEDIA_TIMEOUT_KIND] = r.mediaTimeout.kind;
+      timeout[A.ATTR_WA_MEDIA_TIMEOUT_PHASE] = r.mediaTimeout.phase;
+      this.mediaTimeouts.add(1, timeout);
     }
+    // `base` is extended last, once the histogram and the media-timeout counter have their copies.
+    base[A.ATTR_WA_CALL_STATUS] = r.status;
+    if (r.error) base[A.ATTR_WA_ERROR_CATEGORY] = r.error.category;
+    this.calls.add(1, base);
   }
 
   /** Counted at the accept, labelled with the media security the business's SDP declared. */

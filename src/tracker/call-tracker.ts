@@ -70,15 +70,27 @@ const provesLive = (s: CallSignal) =>
  * parent is kept for connects only (where the call span hangs); the consumer only for
  * business-initiated calls (it keys the quota pair).
  */
-function stored(signal: CallSignal): StoredSignal {
-  const { callId: _id, parentContext, operationSpan, consumer, ...rest } = signal;
-  const out: StoredSignal = rest;
-  if (consumer !== undefined && signal.direction === 'business_initiated') out.consumer = consumer;
-  if (signal.type === 'connect' && parentContext) {
-    const parent = spanReference(trace.getSpanContext(parentContext));
+function stored(s: CallSignal): StoredSignal {
+  // Field by field, not `{ callId, ...rest }`: object rest over signals of varying shapes takes V8's
+  // slow path (measured: the largest cost of ingesting a signal).
+  const out: StoredSignal = { type: s.type, source: s.source, signaling: s.signaling, at: s.at, dedupeKey: s.dedupeKey };
+  if (s.wacid !== undefined) out.wacid = s.wacid;
+  if (s.phoneNumberId !== undefined) out.phoneNumberId = s.phoneNumberId;
+  if (s.direction !== undefined) out.direction = s.direction;
+  if (s.consumer !== undefined && s.direction === 'business_initiated') out.consumer = s.consumer;
+  if (s.status !== undefined) out.status = s.status;
+  if (s.durationS !== undefined) out.durationS = s.durationS;
+  if (s.answeredAt !== undefined) out.answeredAt = s.answeredAt;
+  if (s.errors !== undefined) out.errors = s.errors;
+  if (s.succeeded !== undefined) out.succeeded = s.succeeded;
+  if (s.requestId !== undefined) out.requestId = s.requestId;
+  if (s.bizOpaqueCallbackData !== undefined) out.bizOpaqueCallbackData = s.bizOpaqueCallbackData;
+  if (s.mediaSecurity !== undefined) out.mediaSecurity = s.mediaSecurity;
+  if (s.type === 'connect' && s.parentContext) {
+    const parent = spanReference(trace.getSpanContext(s.parentContext));
     if (parent) out.parent = parent;
   }
-  const op = spanReference(operationSpan);
+  const op = spanReference(s.operationSpan);
   if (op) out.op = op;
   return out;
 }
