@@ -26,6 +26,8 @@ export interface Harness {
   /** Finished WhatsApp spans (names starting `whatsapp `), oldest first. */
   whatsappSpans(): ReadableSpan[];
   metric(name: string): Promise<MetricData | undefined>;
+  /** Every metric the pull reader collects now. */
+  collect(): ReturnType<MetricReader['collect']>;
   reset(): void;
 }
 
@@ -54,6 +56,7 @@ export function createHarness(config: WhatsAppCallingInstrumentationConfig = {})
       }
       return undefined;
     },
+    collect: () => reader.collect(),
     reset: () => exporter.reset(),
   };
 }

@@ -4,18 +4,12 @@
  * description, unit, every data point's attributes and value), and every diag log line at every
  * level with its arguments. `text()` is all of it as one string, for a privacy sweep.
  */
-import { diag, DiagLogLevel, metrics as metricsApi } from '@opentelemetry/api';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { inspect } from 'node:util';
-import { WhatsAppCallingInstrumentation } from '../../../src';
+import type { WhatsAppCallingInstrumentation } from '../../../src';
 import type { WhatsAppCallingInstrumentationConfig } from '../../../src';
-
-class PullReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
+import { createHarness } from '../otel-harness';
 
 export interface Capture {
   instrumentation: WhatsAppCallingInstrumentation;
@@ -27,22 +21,14 @@ export interface Capture {
 }
 
 export function captureEverything(config: WhatsAppCallingInstrumentationConfig): Capture {
-  const spans = new InMemorySpanExporter();
-  const tracerProvider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-  tracerProvider.register();
-  const reader = new PullReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  metricsApi.setGlobalMeterProvider(meterProvider);
   const logs: string[] = [];
   const log =
     (level: string) =>
     (...args: unknown[]) =>
       logs.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 6 }))).join(' ')}`);
   diag.setLogger({ error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug'), verbose: log('verbose') }, DiagLogLevel.ALL);
-  const instrumentation = new WhatsAppCallingInstrumentation({ ...config, enabled: false });
-  instrumentation.setTracerProvider(tracerProvider);
-  instrumentation.setMeterProvider(meterProvider);
-  instrumentation.enable();
+  const harness = createHarness(config);
+  const { instrumentation, exporter: spans } = harness;
   return {
     instrumentation,
     spans,
@@ -61,7 +47,7 @@ export function captureEverything(config: WhatsAppCallingInstrumentationConfig):
           }),
         );
       }
-      const { resourceMetrics } = await reader.collect();
+      const { resourceMetrics } = await harness.collect();
       for (const scope of resourceMetrics.scopeMetrics) {
         for (const m of scope.metrics) {
           lines.push(JSON.stringify({ metric: m.descriptor, points: m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })) }));
