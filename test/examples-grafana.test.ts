@@ -89,7 +89,7 @@ describe('examples/grafana: dashboard provisioning', () => {
 
   it('mounts the OTLP-name dashboard: it queries OTLP-path metric names (none JS-exporter-only) and rules this stack loads', () => {
     const d = dashboard();
-    expect(d.uid).toBeTruthy();
+    expect(d.uid).toBe('whatsapp-calling-otlp');
     expect(d.__inputs).toBeUndefined(); // file provisioning does not resolve import-time inputs
     const otlp = new Set(Object.values(metricNames('otlp')).flatMap((n) => [n, `${n}_bucket`, `${n}_sum`, `${n}_count`]));
     const records = new Set(loadedRules().records);
