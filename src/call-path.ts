@@ -50,7 +50,8 @@ export class CallPath {
   /** What the tracker writes through: the guarded path to a custom or shared store, or the in-memory store. */
   readonly store: CallStore;
   private callMetrics: CallMetrics;
-  private pairSecret?: MaybePromise<string>;
+  /** Keys the consumer pair hashes; see lookUpPairSecret. */
+  private pairSecret?: string;
   private readonly pairKeys = new Map<string, string>();
   private pairKeySecret?: string;
   private readonly now: () => number;
@@ -173,38 +174,33 @@ export class CallPath {
    * the store's shared secret, else by a per-process random key (one instance).
    */
   private pairKeyOf(phone: string, consumer: string): MaybePromise<string> {
-    const pair = `${phone}|${consumer}`;
-    const hash = (secret: string) => {
-      // An HMAC per connected call costs ~3.5 µs: remembered per pair (bounded), for the current secret.
-      if (this.pairKeySecret !== secret || this.pairKeys.size >= MAX_CACHED_PAIR_KEYS) {
-        this.pairKeys.clear();
-        this.pairKeySecret = secret;
-      }
-      let key = this.pairKeys.get(pair);
-      if (key === undefined) this.pairKeys.set(pair, (key = createHmac('sha256', secret).update(pair).digest('base64url').slice(0, 22)));
-      return key;
-    };
-    if (this.pairSecret === undefined) {
-      const configured = this.deps.config().consumerNumberHashKey;
-      if (configured) this.pairSecret = configured;
-      else if (!(this.store instanceof GuardedCallStore) || !this.store.hasSharedSecret) this.pairSecret = randomBytes(16).toString('hex');
-      else {
-        // Shared by every instance; while the store can't give it, use a one-off key (figures are
-        // partial then anyway) and ask again next time instead of keeping a key no one else has.
-        const shared = this.store.sharedSecret();
-        const settle = (s: string | undefined) => {
-          if (s) this.pairSecret = s;
-          else if (typeof this.pairSecret !== 'string') this.pairSecret = undefined;
-          return hash(s ?? randomBytes(16).toString('hex'));
-        };
-        if (!isPromise(shared)) return settle(shared);
-        const pending = shared.then(settle);
-        this.pairSecret = pending.then(() => (typeof this.pairSecret === 'string' ? this.pairSecret : randomBytes(16).toString('hex')));
-        return pending;
-      }
+    const secret = this.pairSecret ?? this.lookUpPairSecret();
+    return typeof secret === 'string' ? this.hashPair(secret, `${phone}|${consumer}`) : secret.then((s) => this.hashPair(s, `${phone}|${consumer}`));
+  }
+
+  /**
+   * The configured key, else the store's shared secret, else (one instance) a per-process key. While a
+   * shared store can't give its secret, a one-off key is used (figures are partial then anyway) and it
+   * is asked again next time, rather than keeping a key no other instance has.
+   */
+  private lookUpPairSecret(): MaybePromise<string> {
+    const configured = this.deps.config().consumerNumberHashKey;
+    if (configured) return (this.pairSecret = configured);
+    if (!(this.store instanceof GuardedCallStore) || !this.store.hasSharedSecret) return (this.pairSecret = randomBytes(16).toString('hex'));
+    const settle = (shared: string | undefined) => (shared ? (this.pairSecret = shared) : randomBytes(16).toString('hex'));
+    const shared = this.store.sharedSecret();
+    return isPromise(shared) ? shared.then(settle) : settle(shared);
+  }
+
+  /** An HMAC per connected call costs ~3.5 µs: remembered per pair (bounded), for the current secret. */
+  private hashPair(secret: string, pair: string): string {
+    if (this.pairKeySecret !== secret || this.pairKeys.size >= MAX_CACHED_PAIR_KEYS) {
+      this.pairKeys.clear();
+      this.pairKeySecret = secret;
     }
-    const secret = this.pairSecret;
-    return typeof secret === 'string' ? hash(secret) : secret.then(hash);
+    let key = this.pairKeys.get(pair);
+    if (key === undefined) this.pairKeys.set(pair, (key = createHmac('sha256', secret).update(pair).digest('base64url').slice(0, 22)));
+    return key;
   }
 
   private createCallMetrics(meter: Meter): CallMetrics {

@@ -16,6 +16,7 @@ import { signalsOfSipOperation } from './signals/from-sip';
 import { signalsOfWebhook } from './signals/from-webhook';
 import type { SipOperationEvent } from './sip/tracking/sip-operation';
 import { recordGraphOperation } from './telemetry/graph-operation-span';
+import type { GraphSpanDeps } from './telemetry/graph-operation-span';
 import type { OperationMetrics } from './telemetry/operation-metrics';
 import { recordSipOperation } from './telemetry/sip-operation-span';
 import type { WhatsAppCallingInstrumentationConfig } from './types';
@@ -32,17 +33,16 @@ export interface EventRouterDeps {
 }
 
 export class EventRouter {
-  constructor(private readonly deps: EventRouterDeps) {}
+  /** Built once: this runs for every Graph request. */
+  private readonly graphSpanDeps: GraphSpanDeps;
+
+  constructor(private readonly deps: EventRouterDeps) {
+    this.graphSpanDeps = { tracer: () => deps.tracer(), metrics: () => deps.metrics(), config: () => deps.config(), diag: deps.diag };
+  }
 
   graphOperation(event: GraphOperationEvent): void {
     this.guard('a Graph operation', () => {
-      const { deps } = this;
-      const { span } = recordGraphOperation(event, {
-        tracer: () => deps.tracer(),
-        metrics: () => deps.metrics(),
-        config: () => deps.config(),
-        diag: deps.diag,
-      });
+      const { span } = recordGraphOperation(event, this.graphSpanDeps);
       const calls = this.deps.calls();
       const signals = signalsOfGraphOperation(event, span.spanContext());
       // A call request names its number even when it failed without a call id (e.g. 138002 at the
