@@ -73,8 +73,23 @@ function track(pgid) {
   });
 }
 
-/** sipp as Meta's edge for one call, in its own process group; stopped by its pid. */
+/**
+ * sipp as Meta's edge for one call. Its port is fixed (it is in `sipPeers`); on a busy machine another
+ * process can hold it for a moment, and sipp then exits at once: a few bounded retries on the same port.
+ */
 async function startSippUas(scenarioFile, port) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSippUasOnce(scenarioFile, port);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await sleep(250 * attempt);
+    }
+  }
+}
+
+/** One sipp process, in its own process group; stopped by its pid. */
+async function startSippUasOnce(scenarioFile, port) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-sipp-'));
   const args = [
     '-sf',
