@@ -174,6 +174,9 @@ export class CallPath {
    * the store's shared secret, else by a per-process random key (one instance).
    */
   private pairKeyOf(phone: string, consumer: string): MaybePromise<string> {
+    // An in-process store keeps the pair in this process' memory, where the consumer already is (a
+    // business-initiated call's signals hold it): no HMAC (~3.5 µs per new pair) is needed there.
+    if (!(this.store instanceof GuardedCallStore)) return `${phone}|${consumer}`;
     const secret = this.pairSecret ?? this.lookUpPairSecret();
     return typeof secret === 'string' ? this.hashPair(secret, `${phone}|${consumer}`) : secret.then((s) => this.hashPair(s, `${phone}|${consumer}`));
   }

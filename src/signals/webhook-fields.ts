@@ -2,7 +2,8 @@
 export const rec = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v.slice(0, 1000) : []);
+/** At most the first 1000 items; the array itself when it is that short (read at once, never kept). */
+export const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? (v.length <= 1000 ? v : v.slice(0, 1000)) : []);
 
 export const str = (v: unknown, max = 1024): string | undefined =>
   typeof v === 'string' && v !== '' && v.length <= max ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;

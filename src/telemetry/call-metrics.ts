@@ -30,6 +30,7 @@ export class CallMetrics {
    * set that a callback stopped observing.
    */
   private readonly knownKeys = new Map<string, Attributes>();
+  private lastKey?: ActiveCallKey & { id: string };
   private readonly calls: Counter;
   private readonly duration: Histogram;
   private readonly mediaTimeouts: Counter;
@@ -140,6 +141,9 @@ export class CallMetrics {
    * signal for). Returns its id. `force`: keys the store reports live are kept even past the bound.
    */
   knowKey(key: ActiveCallKey, force = false): string {
+    // Runs for every call signal, and most come from one number: the last key is remembered.
+    const last = this.lastKey;
+    if (last && last.phoneNumberId === key.phoneNumberId && last.direction === key.direction && last.signaling === key.signaling) return last.id;
     const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
     if (!this.knownKeys.has(id) && (force || this.knownKeys.size < MAX_KNOWN_ACTIVE_KEYS)) {
       this.knownKeys.set(id, {
@@ -148,6 +152,7 @@ export class CallMetrics {
         [A.ATTR_WA_SIGNALING]: key.signaling,
       });
     }
+    if (this.knownKeys.has(id)) this.lastKey = { phoneNumberId: key.phoneNumberId, direction: key.direction, signaling: key.signaling, id };
     return id;
   }
 

@@ -26,20 +26,20 @@ export function recordCallSpan(tracer: Tracer, record: CallRecord, signals: read
   const parent = contextOfReference(sorted.find((s) => s.parent)?.parent);
   // One link per operation span (an INVITE span stands for both the connect and its answer).
   const links: Link[] = [];
-  const linked = new Set<string>();
-  for (const s of sorted) {
-    const context = spanContextOf(s.op);
-    if (!context || linked.has(s.op!)) continue;
-    linked.add(s.op!);
-    links.push({ context, attributes: { 'whatsapp.link.type': 'operation', 'whatsapp.operation.signal': s.type } });
+  for (let i = 0; i < sorted.length; i++) {
+    const op = sorted[i].op;
+    if (!op || sorted.findIndex((s) => s.op === op) < i) continue; // a call has a handful of signals
+    const context = spanContextOf(op);
+    if (context) links.push({ context, attributes: { 'whatsapp.link.type': 'operation', 'whatsapp.operation.signal': sorted[i].type } });
   }
   const options = {
     kind: record.direction === 'user_initiated' ? SpanKind.SERVER : SpanKind.INTERNAL,
     startTime: record.startTime,
     attributes: callAttributes(record),
     links,
+    root: !parent,
   };
-  const span = parent ? tracer.startSpan('whatsapp call', options, parent) : tracer.startSpan('whatsapp call', { ...options, root: true });
+  const span = tracer.startSpan('whatsapp call', options, parent);
   for (const s of sorted) span.addEvent(eventName(s), eventAttributes(s), s.at);
   if (record.status === 'failed') {
     span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? 'call failed' });

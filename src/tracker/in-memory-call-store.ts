@@ -3,7 +3,6 @@
  * calls leave through `takeCall` (the tracker ends every call it saw, at the latest after its TTL) and
  * a hard cap; windows are pruned by time on write and read; tombstones and claims expire and are capped.
  */
-import { signalKeyOf } from '../events/call-signal';
 import type { StoredSignal } from '../events/call-signal';
 import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, RecordSignalEffect, RecordSignalResult, StoredFigures } from './call-store';
 
@@ -50,11 +49,12 @@ export class InMemoryCallStore implements CallStore {
     return n;
   }
 
-  recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): RecordSignalResult {
+  recordSignal(callId: string, _signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): RecordSignalResult {
     const tomb = this.tombstones.get(callId);
     if (tomb !== undefined && tomb > this.now()) return { outcome: 'finished', signals: [] };
     let call = this.calls.get(callId);
-    if (call?.signals.some((s) => signalKeyOf(s) === signalKey)) return { outcome: 'duplicate', signals: call.signals };
+    // The key is `signalKeyOf(signal)`: compared field by field, without building a string per stored signal.
+    if (call?.signals.some((s) => s.type === signal.type && s.dedupeKey === signal.dedupeKey)) return { outcome: 'duplicate', signals: call.signals };
     if (!call) {
       if (this.calls.size >= MAX_STORED_CALLS) return { outcome: 'full', signals: [] };
       call = { signals: [], ended: false };
