@@ -15,9 +15,9 @@
 import { trace } from '@opentelemetry/api';
 import type { CallSignal, StoredSignal } from '../events/call-signal';
 import { signalKeyOf } from '../events/call-signal';
-import { after } from '../util/maybe-promise';
+import { after, isPromise } from '../util/maybe-promise';
 import type { MaybePromise } from '../util/maybe-promise';
-import type { CallStore } from './call-store';
+import type { CallStore, RecordSignalResult } from './call-store';
 import { foldCall } from './fold-call';
 import type { CallRecord } from './fold-call';
 import { QUOTA_WINDOW_MS } from './in-memory-call-store';
@@ -144,15 +144,21 @@ export class CallTracker {
       retainMs: this.o.ttlMs() + this.o.settleMs() + 60_000,
       maxSignals: MAX_SIGNALS_PER_CALL,
     });
-    after(
-      recorded,
-      (r) => {
-        if (r.outcome === 'finished') return this.forget(callId);
-        if (r.outcome !== 'added') return;
-        this.afterAdded(callId, signal, foldCall(callId, r.signals));
-      },
+    // `after` without its closures for a synchronous store (the default): this runs for every signal.
+    if (!isPromise(recorded)) return this.onRecorded(callId, signal, recorded);
+    recorded.then(
+      (r) => this.onRecorded(callId, signal, r),
       (err) => this.o.onError('call tracker', err),
     );
+  }
+
+  private onRecorded(callId: string, signal: CallSignal, r: RecordSignalResult): void {
+    try {
+      if (r.outcome === 'finished') this.forget(callId);
+      else if (r.outcome === 'added') this.afterAdded(callId, signal, foldCall(callId, r.signals));
+    } catch (err) {
+      this.o.onError('call tracker', err);
+    }
   }
 
   private afterAdded(callId: string, signal: CallSignal, record: CallRecord): void {

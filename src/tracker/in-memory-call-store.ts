@@ -186,7 +186,8 @@ class TimeWindow {
     this.members.add(member);
     let i = this.entries.length;
     while (i > 0 && this.entries[i - 1].at > at) i--;
-    this.entries.splice(i, 0, { at, member });
+    if (i === this.entries.length) this.entries.push({ at, member });
+    else this.entries.splice(i, 0, { at, member });
   }
 
   /** Drops entries at or before `since`. */

@@ -3,8 +3,8 @@
  * bytes and lifecycle signals; it keeps bounded copies, and on completion turns them into one
  * `GraphOperationEvent` (or nothing, for Graph requests that are not Calling operations).
  *
- * Memory is bounded in size (two `BoundedBytes`) and in time: an unref'd timer finalises exchanges
- * whose response never completes (e.g. a body the app never reads), so nothing lives forever.
+ * Memory is bounded in size (two `BoundedBytes`) and in time: exchanges whose response never completes
+ * (e.g. a body the app never reads) are finalised by the shared deadline check, so nothing lives forever.
  */
 import type { Context } from '@opentelemetry/api';
 import type { GraphOperationEvent, GraphOperationListener, TransportFailure } from '../../events/graph-operation';
@@ -15,6 +15,8 @@ import { parseResponseBody } from '../../graph/response-body';
 import { BoundedBytes } from '../../util/bounded-bytes';
 import { nowMs } from '../../util/clock';
 import { decodeBody } from '../../util/content-decoding';
+import { exchangeDeadlines } from './exchange-deadlines';
+import type { ExpiringExchange } from './exchange-deadlines';
 import { parentContextOf } from './propagated-parent';
 import type { OutgoingHeaders } from './propagated-parent';
 
@@ -85,14 +87,15 @@ export interface ExchangeInit {
   onError: (err: unknown) => void;
 }
 
-export class GraphExchange {
+export class GraphExchange implements ExpiringExchange {
   private readonly startTime = nowMs();
   private lastActivity = this.startTime;
   private readonly requestBytes: BoundedBytes;
   private readonly responseBytes: BoundedBytes;
   private statusCode?: number;
   private responseHeaders: Record<string, string> = {};
-  private timer?: NodeJS.Timeout;
+  /** When the exchange stops waiting (see `arm`). */
+  deadline = 0;
   done = false;
   /** The app cancelled the request (set by sources that can tell). */
   cancelledByApp = false;
@@ -141,20 +144,20 @@ export class GraphExchange {
     this.finish(aborted ? undefined : toFailure(error), aborted, true);
   }
 
-  /** When it fires the exchange ends incomplete; with no response at all, as a `timeout` failure. */
+  /** Waits `ms` more at most: then the exchange ends incomplete (`expire`). */
   private arm(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(
-      () => this.finish(this.responded ? undefined : { type: 'timeout', message: 'no response before the exchange timeout' }, false, true),
-      ms,
-    );
-    this.timer.unref();
+    exchangeDeadlines.watch(this, ms);
+  }
+
+  /** Past the deadline: ends incomplete; with no response at all, as a `timeout` failure. */
+  expire(): void {
+    this.finish(this.responded ? undefined : { type: 'timeout', message: 'no response before the exchange timeout' }, false, true);
   }
 
   private finish(failure?: TransportFailure, aborted = false, incomplete = false): void {
     if (this.done) return;
     this.done = true;
-    if (this.timer) clearTimeout(this.timer);
+    exchangeDeadlines.unwatch(this);
     try {
       const event = this.toEvent(failure, aborted);
       if (event && incomplete) event.incomplete = true;
