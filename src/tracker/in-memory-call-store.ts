@@ -54,7 +54,7 @@ export class InMemoryCallStore implements CallStore {
     if (tomb !== undefined && tomb > this.now()) return { outcome: 'finished', signals: [] };
     let call = this.calls.get(callId);
     // The key is `signalKeyOf(signal)`: compared field by field, without building a string per stored signal.
-    if (call?.signals.some((s) => s.type === signal.type && s.dedupeKey === signal.dedupeKey)) return { outcome: 'duplicate', signals: call.signals };
+    if (call && hasSignal(call.signals, signal)) return { outcome: 'duplicate', signals: call.signals };
     if (!call) {
       if (this.calls.size >= MAX_STORED_CALLS) return { outcome: 'full', signals: [] };
       call = { signals: [], ended: false };
@@ -62,7 +62,7 @@ export class InMemoryCallStore implements CallStore {
     }
     if (call.signals.length >= effect.maxSignals && !effect.terminal) return { outcome: 'full', signals: call.signals };
     // Copy instead of push: a pushed array reserves room for ~17 entries, most calls have a handful.
-    call.signals = [...call.signals, signal];
+    call.signals = call.signals.length ? call.signals.concat(signal) : [signal];
     if (effect.terminal) {
       call.ended = true;
       call.active = undefined;
@@ -166,6 +166,11 @@ export class InMemoryCallStore implements CallStore {
       map.delete(key);
     }
   }
+}
+
+function hasSignal(signals: readonly StoredSignal[], signal: StoredSignal): boolean {
+  for (const s of signals) if (s.type === signal.type && s.dedupeKey === signal.dedupeKey) return true;
+  return false;
 }
 
 /**
