@@ -2,6 +2,7 @@
  * Enabling twice, or disabling and enabling again, leaves exactly one set of hooks: one span, one
  * duration point per request, whatever the client; disabled means nothing at all is recorded.
  */
+import * as diagch from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../sandbox';
 import type { Sandbox } from '../sandbox';
@@ -57,6 +58,16 @@ describe('enable and disable', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(harness.whatsappSpans()).toHaveLength(0);
     expect((await durationCount()) - before).toBe(0);
+    harness.instrumentation.enable();
+  });
+
+  it('subscribes to undici only for request creation and errors: no message is built for the response of every request', () => {
+    const subscribed = () =>
+      Object.fromEntries(['create', 'headers', 'trailers', 'error'].map((n) => [n, diagch.channel(`undici:request:${n}`).hasSubscribers]));
+    harness.instrumentation.enable();
+    expect(subscribed()).toEqual({ create: true, headers: false, trailers: false, error: true });
+    harness.instrumentation.disable();
+    expect(subscribed()).toEqual({ create: false, headers: false, trailers: false, error: false });
     harness.instrumentation.enable();
   });
 });

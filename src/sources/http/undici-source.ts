@@ -8,6 +8,12 @@
  * `onBodySent` (a generator around the body where a version has none), and (2) wrap that request
  * object's own `onData` (`onResponseData` in undici 8), called with each response chunk. Both are per-request and
  * pass every byte on unchanged.
+ *
+ * Response start and end: the same per-request wrapping of `onHeaders`/`onComplete` (`onResponseStart`/
+ * `onResponseEnd` in undici 8) instead of the `headers` and `trailers` channels. Subscribing to those
+ * makes undici build and publish two messages for every request of the app, to any host; a wrapper
+ * costs nothing on requests that are not for the Graph API. Only `create` (every request, one Set
+ * lookup) and `error` (failures only) stay subscribed.
  */
 import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { ChannelSubscriptions } from './channels';
@@ -23,10 +29,16 @@ interface UndiciRequest {
   path?: unknown;
   body?: unknown;
   headers?: unknown;
-  onData?: (chunk: unknown) => unknown;
-  onResponseData?: (chunk: unknown) => unknown;
   onBodySent?: (chunk: unknown) => unknown;
+  onHeaders?: Method;
+  onResponseStart?: Method;
+  onData?: Method;
+  onResponseData?: Method;
+  onComplete?: Method;
+  onResponseEnd?: Method;
 }
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 export class UndiciSource {
   private readonly exchanges = new WeakMap<object, GraphExchange>();
@@ -39,20 +51,12 @@ export class UndiciSource {
   enable(): void {
     this.subscriptions.subscribe({
       'undici:request:create': (m: { request: UndiciRequest }) => this.onCreate(m.request),
-      'undici:request:headers': (m: { request: object; response: { statusCode: number; headers: unknown } }) =>
-        this.onHeaders(m.request, m.response.statusCode, m.response.headers),
-      'undici:request:trailers': (m: { request: object }) => this.exchanges.get(m.request)?.complete(),
       'undici:request:error': (m: { request: object; error: unknown }) => this.exchanges.get(m.request)?.fail(m.error, isAbortError(m.error)),
     });
   }
 
   disable(): void {
     this.subscriptions.unsubscribe();
-  }
-
-  private onHeaders(request: object, statusCode: number, rawHeaders: unknown): void {
-    const exchange = this.exchanges.get(request);
-    if (exchange) exchange.onResponseHeaders(statusCode, responseHeaderRecord(rawHeaders, this.options.allResponseHeaders()));
   }
 
   private onCreate(request: UndiciRequest): void {
@@ -63,7 +67,7 @@ export class UndiciSource {
     this.exchanges.set(request, exchange);
     if (exchange.endpoint.edge === 'calls' && this.options.injectTraceContext()) injectTraceContext(request);
     tapRequestBody(request, exchange);
-    tapResponseData(request, exchange);
+    tapResponse(request, exchange, this.options.allResponseHeaders());
   }
 }
 
@@ -128,17 +132,48 @@ async function* passThrough(source: AsyncIterable<unknown>, onChunk: (chunk: unk
   }
 }
 
-/** undici 5–7 call the request's `onData` with each response chunk; undici 8 renamed it `onResponseData`. */
-function tapResponseData(request: UndiciRequest, exchange: GraphExchange): void {
-  const hook = typeof request.onData === 'function' ? 'onData' : typeof request.onResponseData === 'function' ? 'onResponseData' : undefined;
-  if (!hook) return;
-  const original = request[hook]!;
-  request[hook] = function (this: unknown, chunk: unknown) {
+/**
+ * The request's own response methods, wrapped (undici 5–7: `onHeaders`, `onData`, `onComplete`;
+ * undici 8: `onResponseStart`, `onResponseData`, `onResponseEnd`). Each calls undici's first, with the
+ * same arguments, and returns its result; the exchange hears of it after, guarded. A request whose
+ * undici has none of them ends through the error channel or the exchange deadline.
+ */
+function tapResponse(request: UndiciRequest, exchange: GraphExchange, allHeaders: boolean): void {
+  const v8 = typeof request.onHeaders !== 'function' && typeof request.onResponseStart === 'function';
+  wrapAfter(request, v8 ? 'onResponseStart' : 'onHeaders', (statusCode, headers) => {
+    if (typeof statusCode === 'number') exchange.onResponseHeaders(statusCode, responseHeaderRecord(headers, allHeaders));
+  });
+  wrapBefore(request, v8 ? 'onResponseData' : 'onData', (chunk) => exchange.addResponseChunk(chunk));
+  wrapAfter(request, v8 ? 'onResponseEnd' : 'onComplete', () => exchange.complete());
+}
+
+type Hooked = 'onHeaders' | 'onResponseStart' | 'onData' | 'onResponseData' | 'onComplete' | 'onResponseEnd';
+
+/** `observe` sees each chunk before undici passes it on (the app may consume it synchronously). */
+function wrapBefore(request: UndiciRequest, name: Hooked, observe: (a: unknown) => void): void {
+  const original = request[name];
+  if (typeof original !== 'function') return;
+  request[name] = function (this: unknown, a: unknown, ...rest: unknown[]) {
     try {
-      exchange.addResponseChunk(chunk);
+      observe(a);
     } catch {
       // never disturb the response
     }
-    return original.call(this, chunk);
+    return original.call(this, a, ...rest);
+  };
+}
+
+/** undici's own method runs first (its checks and its channel message); `observe` only once it returned. */
+function wrapAfter(request: UndiciRequest, name: Hooked, observe: (a: unknown, b: unknown) => void): void {
+  const original = request[name];
+  if (typeof original !== 'function') return;
+  request[name] = function (this: unknown, a: unknown, b: unknown, ...rest: unknown[]) {
+    const result = original.call(this, a, b, ...rest);
+    try {
+      observe(a, b);
+    } catch {
+      // never disturb the response
+    }
+    return result;
   };
 }
