@@ -1,7 +1,7 @@
 // A Graph connect without the network: what the client library does around it, fed through the
-// instrumentation's real entry points — for fetch/undici the diagnostics-channel messages undici
-// publishes (request create, the streamed body through onBodySent, response headers, one gzip body
-// chunk through onData, trailers); for node:http a real ClientRequest on an in-memory socket (our
+// instrumentation's real entry points — for fetch/undici a request as undici's (undici-request.mjs:
+// request create, the streamed body through onBodySent, response headers, one gzip body chunk
+// through onData, completion); for node:http a real ClientRequest on an in-memory socket (our
 // write/end taps) and a real IncomingMessage announced on `http.client.response.finish` whose
 // 'data'/'end' we see. No sockets, so CPU per exchange is steady to a fraction of a µs on machines
 // where whole requests vary by tens of µs. Every exchange is a new call (a new call id).
@@ -12,6 +12,7 @@ import { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { cpuRounds, median } from './cpu-rounds.mjs';
 import { connectBody, createFloor, PHONE_NUMBER_ID, requestHeaders } from './graph-fixtures.mjs';
+import { replayUndiciExchange } from './undici-request.mjs';
 
 const require = createRequire(import.meta.url);
 export const REPLAY_ORIGIN = 'http://127.0.0.1:40999';
@@ -61,25 +62,13 @@ async function* bodyStream(bytes) {
 
 /** One exchange as fetch (undici 6, Node 20) drives it. */
 export function undiciExchange() {
-  const [create, headers, trailers] = ['create', 'headers', 'trailers'].map((n) => diagch.channel(`undici:request:${n}`));
   const encoder = new TextEncoder();
   const rawRequestHeaders = [...Object.entries(requestHeaders).flat(), 'accept', '*/*', 'accept-encoding', 'gzip, deflate', 'user-agent', 'node'];
-  return async (x) => {
-    const request = {
-      origin: REPLAY_ORIGIN,
-      method: 'POST',
-      path: PATH,
-      headers: rawRequestHeaders,
-      body: bodyStream(encoder.encode(x.body)),
-      onData: () => true,
-      onBodySent: () => {},
-    };
-    if (create.hasSubscribers) create.publish({ request });
-    for await (const chunk of request.body) request.onBodySent(chunk); // undici writing the body
-    if (headers.hasSubscribers) headers.publish({ request, response: { statusCode: 200, statusText: 'OK', headers: x.rawHeaders } });
-    request.onData(x.gzip);
-    if (trailers.hasSubscribers) trailers.publish({ request, trailers: [] });
-  };
+  return (x) =>
+    replayUndiciExchange(
+      { origin: REPLAY_ORIGIN, method: 'POST', path: PATH, headers: rawRequestHeaders, body: bodyStream(encoder.encode(x.body)) },
+      { rawHeaders: x.rawHeaders, body: x.gzip },
+    );
 }
 
 /** One exchange as node:http clients (axios, got…) drive it. */

@@ -1,8 +1,8 @@
 // The work ours adds to a request that is not for the Graph API. Whole requests vary by far more
 // than the ≤ 1 µs being checked, so the request is made without the network, everything else as in
 // a real one:
-//  - fetch/undici: the diagnostics-channel messages undici publishes because we subscribe (request
-//    create, response headers, trailers) for a request to another origin, each to our handlers;
+//  - fetch/undici: a request as undici's (lib/undici-request.mjs) to another origin: its create
+//    message, and the response messages it publishes when anyone subscribes to them;
 //  - node:http (axios, got…): a real ClientRequest to another host on an in-memory socket, through our
 //    write/end/destroy taps, and the response-finish message node publishes because we subscribe.
 // In one process (between processes the same loop differs by several µs): ours enabled once, its two
@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import { cpuRounds, median } from './cpu-rounds.mjs';
 import { connectBody, requestHeaders } from './graph-fixtures.mjs';
+import { ReplayUndiciRequest } from './undici-request.mjs';
 
 const require = createRequire(import.meta.url);
 const body = connectBody(0);
@@ -33,15 +34,12 @@ const rawRequestHeaders = Object.entries(requestHeaders).flat();
 /** One request to another host, as the client library drives it. */
 export function otherHostRequest(client) {
   if (client === 'fetch') {
-    const create = diagch.channel('undici:request:create');
-    const headers = diagch.channel('undici:request:headers');
-    const trailers = diagch.channel('undici:request:trailers');
+    const data = Buffer.from('{}');
     return () => {
-      const request = { origin: 'https://api.example.com', method: 'POST', path: '/v1/orders', headers: rawRequestHeaders, body, onData: () => true };
-      if (create.hasSubscribers) create.publish({ request });
-      if (headers.hasSubscribers) headers.publish({ request, response: { statusCode: 200, statusText: 'OK', headers: rawResponseHeaders } });
-      request.onData(Buffer.from('{}'));
-      if (trailers.hasSubscribers) trailers.publish({ request, trailers: [] });
+      const request = new ReplayUndiciRequest({ origin: 'https://api.example.com', method: 'POST', path: '/v1/orders', headers: rawRequestHeaders, body });
+      request.onHeaders(200, rawResponseHeaders, () => {}, 'OK');
+      request.onData(data);
+      request.onComplete([]);
     };
   }
   const finish = diagch.channel('http.client.response.finish');

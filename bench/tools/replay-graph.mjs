@@ -1,10 +1,9 @@
-// Our own CPU per Graph exchange, without the network: replays what undici publishes for one fetch
-// connect (request create with a streamed body, response headers, gzip body chunk, trailers) through
-// the real diagnostics channels into the real instrumentation, in a tight loop. No sockets, so the
+// Our own CPU per Graph exchange, without the network: replays what undici does for one fetch connect
+// (request create with a streamed body, response headers, gzip body chunk, completion: lib/undici-request.mjs)
+// into the real instrumentation, in a tight loop. No sockets, so the
 // figure is steady to a fraction of a µs: the tool for finding and checking optimisations. The
 // benchmark rows themselves are measured on real requests (http-overhead.bench.mjs).
 //   node bench/tools/replay-graph.mjs [--n 20000] [--profile out.cpuprofile]
-import * as diagch from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
@@ -13,6 +12,7 @@ import * as zlib from 'node:zlib';
 import { connectBody, createFloor, PHONE_NUMBER_ID } from '../lib/graph-fixtures.mjs';
 import { cpuRounds } from '../lib/cpu-rounds.mjs';
 import { createSdk } from '../lib/sdk.mjs';
+import { replayUndiciExchange } from '../lib/undici-request.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,8 +35,6 @@ const other = args.compare
   ? sdk.attach(new (require(`${args.compare}/build/src/index.js`).WhatsAppCallingInstrumentation)({ graphApiBaseUrls: [origin] }))
   : undefined;
 
-const channels = ['create', 'headers', 'trailers'].map((n) => diagch.channel(`undici:request:${n}`));
-const [create, headers, trailers] = channels;
 const bodies = Array.from({ length: 1000 }, (_, i) => new TextEncoder().encode(connectBody(i)));
 const requestHeaders = [
   'content-type',
@@ -105,20 +103,10 @@ let seq = 0;
 async function exchange(i) {
   const responseBody = responseOf(seq);
   const responseHeaders = rawResponseHeaders(seq++);
-  const request = {
-    origin,
-    method: 'POST',
-    path: `/v23.0/${PHONE_NUMBER_ID}/calls`,
-    headers: requestHeaders,
-    body: streamOf(bodies[i % 1000]),
-    onData: () => true,
-    onBodySent: () => {},
-  };
-  if (create.hasSubscribers) create.publish({ request });
-  for await (const chunk of request.body) request.onBodySent(chunk); // undici writing the body
-  if (headers.hasSubscribers) headers.publish({ request, response: { statusCode: 200, statusText: 'OK', headers: responseHeaders } });
-  request.onData(responseBody);
-  if (trailers.hasSubscribers) trailers.publish({ request, trailers: [] });
+  await replayUndiciExchange(
+    { origin, method: 'POST', path: `/v23.0/${PHONE_NUMBER_ID}/calls`, headers: requestHeaders, body: streamOf(bodies[i % 1000]) },
+    { rawHeaders: responseHeaders, body: responseBody },
+  );
   if (floorOn) floor(decoder.decode(bodies[i % 1000]), responseTextOf(seq - 1), performance.timeOrigin + performance.now(), 200, originUrl);
 }
 
