@@ -13,6 +13,7 @@ import { recognizeOperation } from '../../graph/operation';
 import { parseRequestBody } from '../../graph/request-body';
 import { parseResponseBody } from '../../graph/response-body';
 import { BoundedBytes } from '../../util/bounded-bytes';
+import { BoundedText } from '../../util/bounded-text';
 import { nowMs } from '../../util/clock';
 import { decodeBody } from '../../util/content-decoding';
 import { exchangeDeadlines } from './exchange-deadlines';
@@ -90,7 +91,7 @@ export interface ExchangeInit {
 export class GraphExchange implements ExpiringExchange {
   private readonly startTime = nowMs();
   private lastActivity = this.startTime;
-  private readonly requestBytes: BoundedBytes;
+  private readonly requestText: BoundedText;
   private readonly responseBytes: BoundedBytes;
   private statusCode?: number;
   private responseHeaders: Record<string, string> = {};
@@ -109,13 +110,13 @@ export class GraphExchange implements ExpiringExchange {
   }
 
   constructor(private readonly init: ExchangeInit) {
-    this.requestBytes = new BoundedBytes(init.maxBodyBytes);
+    this.requestText = new BoundedText(init.maxBodyBytes);
     this.responseBytes = new BoundedBytes(init.maxBodyBytes);
     this.arm(exchangeTimeouts.headersWaitMs);
   }
 
   addRequestChunk(chunk: unknown, encoding?: BufferEncoding): void {
-    if (!this.done) this.requestBytes.add(chunk, encoding);
+    if (!this.done) this.requestText.add(chunk, encoding);
   }
 
   onResponseHeaders(statusCode: number, headers: Record<string, string>): void {
@@ -169,7 +170,7 @@ export class GraphExchange implements ExpiringExchange {
 
   private toEvent(transportFailure: TransportFailure | undefined, aborted: boolean): GraphOperationEvent | undefined {
     const { endpoint, method, maxBodyBytes } = this.init;
-    const requestBodyText = this.requestBytes.total ? this.requestBytes.bytes().toString('utf8') : undefined;
+    const requestBodyText = this.requestText.total ? this.requestText.toString() : undefined;
     const request = parseRequestBody(requestBodyText);
     const responseBodyText = this.responseBytes.total
       ? decodeBody(this.responseBytes.bytes(), this.responseHeaders['content-encoding'], maxBodyBytes * 4)
