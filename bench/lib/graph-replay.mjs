@@ -86,12 +86,17 @@ export function nodeHttpExchange() {
     const request = http.request({ host: hostname, port, method: 'POST', path: PATH, headers: requestHeaders, createConnection: socket });
     request.on('error', () => {});
     request.end(x.body);
+    await new Promise((resolve) => process.nextTick(resolve)); // node attaches the socket: long before any response
     const response = new http.IncomingMessage(socket());
     response.statusCode = 200;
     response.headers = x.headers;
     if (finish.hasSubscribers) finish.publish({ request, response });
     response.emit('data', x.gzip);
     response.emit('end');
+    // As node leaves a request whose response completed (otherwise destroy() emits a "socket hang up"
+    // error: an error object per exchange, which a completed exchange doesn't make).
+    request.res = response;
+    response.complete = true;
     request.destroy();
     await new Promise((resolve) => process.nextTick(resolve)); // the request's own ticks (queued first) run inside the round
   };
