@@ -3,11 +3,10 @@
 // benchmark, with one variant switched on for the whole run. Compare an `ours` profile with a `bare`
 // one using summarize-cpuprofile.mjs.
 //   node bench/tools/profile-graph.mjs --client fetch|axios --variant ours|bare|http [--ops 4000] [--out ours.cpuprofile]
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { connectBody, PHONE_NUMBER_ID, requestHeaders } from '../lib/graph-fixtures.mjs';
+import { startCpuProfile } from '../lib/profiling.mjs';
 import { startSandboxChild } from '../lib/sandbox-child.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 
@@ -44,18 +43,13 @@ const send = isFetch
   ? async (body) => (await fetch(url, { method: 'POST', headers: requestHeaders, body })).text()
   : async (body) => (await axios.post(url, body, { headers: requestHeaders, responseType: 'text', transformResponse: [(d) => d] })).data;
 for (let i = 0; i < 1000; i++) JSON.parse(await send(bodies[i % bodies.length])); // warm-up
-const session = new Session();
-session.connect();
-await session.post('Profiler.enable');
-await session.post('Profiler.setSamplingInterval', { interval: Number(args.interval) });
-await session.post('Profiler.start');
+const out = args.out ?? `${args.client}-${args.variant}.cpuprofile`;
+const profiler = await startCpuProfile(out, Number(args.interval));
 const c0 = process.cpuUsage();
 const ops = Number(args.ops);
 for (let i = 0; i < ops; i++) JSON.parse(await send(bodies[i % bodies.length]));
 const c = process.cpuUsage(c0);
-const { profile } = await session.post('Profiler.stop');
-const out = args.out ?? `${args.client}-${args.variant}.cpuprofile`;
-writeFileSync(out, JSON.stringify(profile));
+await profiler.stop();
 console.log(
   `${args.client} ${args.variant}: ${((c.user + c.system) / ops).toFixed(0)} µs CPU per request over ${ops}; spans: ours ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}; profile: ${out}`,
 );

@@ -3,11 +3,10 @@
 // call sees them — connect (with its operation span and parent context), then, for a share of calls,
 // the terminate request that ends it — so the live set stays bounded as in real traffic.
 //   node bench/tools/replay-call-path.mjs [--n 200000] [--live 2000] [--profile calls.cpuprofile] [--build DIR]
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { context, trace } from '@opentelemetry/api';
+import { printAllocations, startCpuProfile } from '../lib/profiling.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 
 const { values: args } = parseArgs({
@@ -66,14 +65,7 @@ const ingest = () => {
 };
 const n = Number(args.n);
 for (let i = 0; i < 20_000; i++) ingest();
-let session;
-if (args.profile) {
-  session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
-  await session.post('Profiler.start');
-}
+const profiler = await startCpuProfile(args.profile);
 const t0 = process.cpuUsage();
 for (let i = 0; i < n; i++) ingest();
 const cpu = process.cpuUsage(t0);
@@ -84,27 +76,15 @@ console.log(
 // --alloc-top N: which functions allocate the most bytes per signal (V8 sampling heap profiler,
 // garbage included: what the GC's share of the CPU time comes from).
 if (args['alloc-top']) {
-  const heap = new Session();
-  heap.connect();
-  await heap.post('HeapProfiler.enable');
-  await heap.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  for (let i = 0; i < n; i++) ingest();
-  const { profile } = await heap.post('HeapProfiler.stopSampling');
-  const bytes = new Map();
-  const walk = (node) => {
-    const f = node.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(build\/src|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
-    if (node.selfSize) bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
-    for (const c of node.children ?? []) walk(c);
-  };
-  walk(profile.head);
-  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
-  console.log(`allocated ≈ ${(total / n).toFixed(0)} bytes per signal; top functions:`);
-  for (const [k, v] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, Number(args['alloc-top']))) console.log(`${(v / n).toFixed(0).padStart(7)} B  ${k}`);
+  await printAllocations(
+    () => {
+      for (let i = 0; i < n; i++) ingest();
+    },
+    n,
+    Number(args['alloc-top']),
+    'signal',
+  );
 }
-if (session) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(args.profile, JSON.stringify(profile));
-  console.log(`profile: ${args.profile}`);
-}
+await profiler.stop();
+if (args.profile) console.log(`profile: ${args.profile}`);
 ours.disable();

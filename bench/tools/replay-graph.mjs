@@ -4,13 +4,12 @@
 // figure is steady to a fraction of a µs: the tool for finding and checking optimisations. The
 // benchmark rows themselves are measured on real requests (http-overhead.bench.mjs).
 //   node bench/tools/replay-graph.mjs [--n 20000] [--profile out.cpuprofile]
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
 import { connectBody, createFloor, PHONE_NUMBER_ID } from '../lib/graph-fixtures.mjs';
 import { cpuRounds } from '../lib/cpu-rounds.mjs';
+import { printAllocations, startCpuProfile } from '../lib/profiling.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 import { replayUndiciExchange } from '../lib/undici-request.mjs';
 
@@ -137,38 +136,23 @@ console.log(
 // --alloc-top N: which functions allocate the most bytes per exchange (V8 sampling heap profiler;
 // garbage included, which is what the GC's share of our CPU time comes from).
 if (args['alloc-top']) {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  ours.enable();
-  for (let i = 0; i < n; i++) await exchange(i);
-  ours.disable();
-  const { profile } = await session.post('HeapProfiler.stopSampling');
-  const bytes = new Map();
-  const walk = (node) => {
-    const f = node.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(build\/src|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
-    const self = node.selfSize ?? 0;
-    if (self) bytes.set(key, (bytes.get(key) ?? 0) + self);
-    for (const c of node.children ?? []) walk(c);
-  };
-  walk(profile.head);
   // Sampled sizes are scaled estimates of everything allocated while ours was on (the replay's own
   // allocations too: compare with a run where ours is off to separate them).
-  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
-  console.log(`allocated ≈ ${(total / n).toFixed(0)} bytes per exchange (ours on); top functions:`);
-  for (const [k, v] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, Number(args['alloc-top']))) console.log(`${(v / n).toFixed(0).padStart(7)} B  ${k}`);
+  ours.enable();
+  await printAllocations(
+    async () => {
+      for (let i = 0; i < n; i++) await exchange(i);
+    },
+    n,
+    Number(args['alloc-top']),
+    'exchange (ours on)',
+  );
+  ours.disable();
 }
 if (args.profile) {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
   ours.enable();
-  await session.post('Profiler.start');
+  const profiler = await startCpuProfile(args.profile);
   for (let i = 0; i < n; i++) await exchange(i);
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(args.profile, JSON.stringify(profile));
+  await profiler.stop();
   console.log(`profile of ${n} exchanges: ${args.profile}`);
 }

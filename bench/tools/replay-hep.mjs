@@ -2,11 +2,10 @@
 // HEP receiver's onPacket in a tight loop, with everything the instrumentation does with them.
 // For finding where the time goes: --profile writes a .cpuprofile of the loop.
 //   node bench/tools/replay-hep.mjs [--n 70000] [--profile hep.cpuprofile]
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { hepPackets } from '../lib/hep-calls.mjs';
+import { startCpuProfile } from '../lib/profiling.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '70000' }, profile: { type: 'string' } } });
@@ -24,22 +23,12 @@ const next = hepPackets();
 const packets = Array.from({ length: n + 14_000 }, next);
 let i = 0;
 for (; i < 14_000; i++) hep.onPacket(packets[i], '127.0.0.1'); // warm-up
-let session;
-if (args.profile) {
-  session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
-  await session.post('Profiler.start');
-}
+const profiler = await startCpuProfile(args.profile);
 const c0 = process.cpuUsage();
 for (; i < packets.length; i++) hep.onPacket(packets[i], '127.0.0.1');
 const c = process.cpuUsage(c0);
 console.log(
   `replayed HEP: ${((c.user + c.system) / n).toFixed(2)} µs CPU per packet; accepted ${hep.stats.accepted}, spans ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}`,
 );
-if (session) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(args.profile, JSON.stringify(profile));
-}
+await profiler.stop();
 ours.disable();

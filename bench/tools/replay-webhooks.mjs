@@ -2,11 +2,10 @@
 // webhook.bench.mjs (UIC and BIC calls, every delivery of each, call spans and metrics at each call's
 // end) through the Express middleware, after the app's JSON parse. For finding where the time goes.
 //   node bench/tools/replay-webhooks.mjs [--n 60000] [--profile webhooks.cpuprofile]
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { SDP_OFFER } from '../lib/graph-fixtures.mjs';
+import { startCpuProfile } from '../lib/profiling.mjs';
 import { createSdk } from '../lib/sdk.mjs';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '60000' }, profile: { type: 'string' } } });
@@ -42,23 +41,13 @@ const next = () => {};
 let seen = 0;
 const deliver = () => middleware({ method: 'POST', headers, body: parsed[seen++] }, res, next);
 for (let i = 0; i < 2000; i++) deliver();
-let session;
-if (args.profile) {
-  session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
-  await session.post('Profiler.start');
-}
+const profiler = await startCpuProfile(args.profile);
 const t0 = process.cpuUsage();
 for (let i = 0; i < n; i++) deliver();
 const cpu = process.cpuUsage(t0);
 console.log(
   `${((cpu.user + cpu.system) / n).toFixed(2)} µs CPU per delivery (${n} deliveries, loop included); call spans: ${sdk.spanCount('opentelemetry-instrumentation-whatsapp-calling')}`,
 );
-if (session) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(args.profile, JSON.stringify(profile));
-  console.log(`profile: ${args.profile}`);
-}
+await profiler.stop();
+if (args.profile) console.log(`profile: ${args.profile}`);
 ours.disable();
