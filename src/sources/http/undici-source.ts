@@ -153,13 +153,15 @@ type Hooked = 'onHeaders' | 'onResponseStart' | 'onData' | 'onResponseData' | 'o
 function wrapBefore(request: UndiciRequest, name: Hooked, observe: (a: unknown) => void): void {
   const original = request[name];
   if (typeof original !== 'function') return;
-  request[name] = function (this: unknown, a: unknown, ...rest: unknown[]) {
+  request[name] = function (this: unknown, a: unknown) {
     try {
       observe(a);
     } catch {
       // never disturb the response
     }
-    return original.call(this, a, ...rest);
+    // undici's arguments, passed on as they came (`apply(this, arguments)` copies nothing).
+    // eslint-disable-next-line prefer-rest-params
+    return original.apply(this, arguments as unknown as unknown[]);
   };
 }
 
@@ -167,8 +169,9 @@ function wrapBefore(request: UndiciRequest, name: Hooked, observe: (a: unknown) 
 function wrapAfter(request: UndiciRequest, name: Hooked, observe: (a: unknown, b: unknown) => void): void {
   const original = request[name];
   if (typeof original !== 'function') return;
-  request[name] = function (this: unknown, a: unknown, b: unknown, ...rest: unknown[]) {
-    const result = original.call(this, a, b, ...rest);
+  request[name] = function (this: unknown, a: unknown, b: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    const result = original.apply(this, arguments as unknown as unknown[]);
     try {
       observe(a, b);
     } catch {
