@@ -135,16 +135,21 @@ async function* passThrough(source: AsyncIterable<unknown>, onChunk: (chunk: unk
 /**
  * The request's own response methods, wrapped (undici 5–7: `onHeaders`, `onData`, `onComplete`;
  * undici 8: `onResponseStart`, `onResponseData`, `onResponseEnd`). Each calls undici's first, with the
- * same arguments, and returns its result; the exchange hears of it after, guarded. A request whose
- * undici has none of them ends through the error channel or the exchange deadline.
+ * same arguments, and returns its result; the exchange hears of it after, guarded. Where a version has
+ * both names of the start or end, both are wrapped (hearing of either twice changes nothing); body
+ * chunks are taken from one of them only, or they would be copied twice. A request whose undici has
+ * none of them ends through the error channel or the exchange deadline.
  */
 function tapResponse(request: UndiciRequest, exchange: GraphExchange, allHeaders: boolean): void {
-  const v8 = typeof request.onHeaders !== 'function' && typeof request.onResponseStart === 'function';
-  wrapAfter(request, v8 ? 'onResponseStart' : 'onHeaders', (statusCode, headers) => {
+  const onStart = (statusCode: unknown, headers: unknown) => {
     if (typeof statusCode === 'number') exchange.onResponseHeaders(statusCode, responseHeaderRecord(headers, allHeaders));
-  });
-  wrapBefore(request, v8 ? 'onResponseData' : 'onData', (chunk) => exchange.addResponseChunk(chunk));
-  wrapAfter(request, v8 ? 'onResponseEnd' : 'onComplete', () => exchange.complete());
+  };
+  const onEnd = () => exchange.complete();
+  wrapAfter(request, 'onHeaders', onStart);
+  wrapAfter(request, 'onResponseStart', onStart);
+  wrapBefore(request, typeof request.onData === 'function' ? 'onData' : 'onResponseData', (chunk) => exchange.addResponseChunk(chunk));
+  wrapAfter(request, 'onComplete', onEnd);
+  wrapAfter(request, 'onResponseEnd', onEnd);
 }
 
 type Hooked = 'onHeaders' | 'onResponseStart' | 'onData' | 'onResponseData' | 'onComplete' | 'onResponseEnd';
