@@ -1,7 +1,7 @@
 /**
  * fetch/undici exchanges are read from the Graph request's own handler methods. A request object that
  * has both generations of names — the legacy ones handing on to the new ones, as an adapter would —
- * still makes one exchange: its status and headers once, its body copied once, one span.
+ * still makes one exchange: its status and headers once, its body copied once, its failure once, one span.
  */
 import * as diagch from 'node:diagnostics_channel';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,13 @@ class BothGenerationsRequest {
   onResponseEnd(_trailers: Buffer[]) {
     this.calls.push('onResponseEnd');
   }
+  onError(error: Error) {
+    this.calls.push('onError');
+    return this.onResponseError(error);
+  }
+  onResponseError(_error: Error) {
+    this.calls.push('onResponseError');
+  }
 }
 
 describe('undici handler taps', () => {
@@ -70,6 +77,18 @@ describe('undici handler taps', () => {
     expect(spans[0].name).toBe('whatsapp calls.connect');
     expect(spans[0].attributes['http.response.status_code']).toBe(200);
     expect(spans[0].attributes['whatsapp.request.id']).toBe('AbC123');
+  });
+
+  it('ends the exchange of a request that fails after its headers, once, as an incomplete failure', () => {
+    const body = Buffer.from(JSON.stringify({ messaging_product: 'whatsapp', call_id: 'wacid.both-generations-failed', action: 'accept' }));
+    const req = new BothGenerationsRequest(ORIGIN, '/v23.0/106540352242922/calls', body);
+    req.onHeaders(200, raw({ 'content-type': 'application/json' }), () => {}, 'OK');
+    req.onError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+    expect(req.calls).toEqual(['onHeaders', 'onResponseStart', 'onError', 'onResponseError']);
+    const spans = harness.whatsappSpans().filter((s) => s.attributes['whatsapp.call.id'] === 'wacid.both-generations-failed');
+    expect(spans).toHaveLength(1);
+    expect(spans[0].name).toBe('whatsapp calls.accept');
+    expect(spans[0].attributes).toMatchObject({ 'error.type': 'UND_ERR_SOCKET', 'whatsapp.operation.incomplete': true });
   });
 
   it('leaves requests to other hosts exactly as they were', () => {

@@ -1,19 +1,17 @@
 /**
- * Observes `fetch` and the `undici` package (request, fetch, Client, Pool, Agent) through undici's
- * diagnostics channels — no module patching, so it works for Node's bundled undici and any npm copy.
+ * Observes `fetch` and the `undici` package (request, fetch, Client, Pool, Agent) — no module
+ * patching, so it works for Node's bundled undici and any npm copy. One diagnostics channel,
+ * `undici:request:create`: every request of the app costs one Set lookup of its origin there.
  *
- * Bodies: undici publishes no body chunks before 7.11 (Node 20/22), so for a recognised Graph request
- * only, we (1) read a Buffer/string request body as is, or copy each chunk of an async-iterable body
- * (what fetch makes of every body) as undici writes it, by wrapping that request object's own
- * `onBodySent` (a generator around the body where a version has none), and (2) wrap that request
- * object's own `onData` (`onResponseData` in undici 8), called with each response chunk. Both are per-request and
- * pass every byte on unchanged.
- *
- * Response start and end: the same per-request wrapping of `onHeaders`/`onComplete` (`onResponseStart`/
- * `onResponseEnd` in undici 8) instead of the `headers` and `trailers` channels. Subscribing to those
- * makes undici build and publish two messages for every request of the app, to any host; a wrapper
- * costs nothing on requests that are not for the Graph API. Only `create` (every request, one Set
- * lookup) and `error` (failures only) stay subscribed.
+ * For a recognised Graph request only, that request object's own methods are wrapped; each passes
+ * everything on unchanged:
+ * - request body: a Buffer/string body is read as is; undici hands every chunk of an async-iterable
+ *   body (what fetch makes of every body) to `onBodySent` (a generator around the body where a version
+ *   has none). undici publishes no body chunks before 7.11 (Node 20/22).
+ * - response: `onHeaders`, `onData`, `onComplete`, `onError` (undici 5–7); `onResponseStart`,
+ *   `onResponseData`, `onResponseEnd`, `onResponseError` (undici 8). Subscribing to the `headers`,
+ *   `trailers` and `error` channels instead would make undici build a message per request of the app,
+ *   to any host, and need a WeakMap from request to exchange.
  */
 import { bodyWithTraceContext } from '../../graph/callback-injection';
 import { ChannelSubscriptions } from './channels';
@@ -36,12 +34,13 @@ interface UndiciRequest {
   onResponseData?: Method;
   onComplete?: Method;
   onResponseEnd?: Method;
+  onError?: Method;
+  onResponseError?: Method;
 }
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 export class UndiciSource {
-  private readonly exchanges = new WeakMap<object, GraphExchange>();
   private readonly subscriptions: ChannelSubscriptions;
 
   constructor(private readonly options: HttpSourceOptions) {
@@ -51,7 +50,6 @@ export class UndiciSource {
   enable(): void {
     this.subscriptions.subscribe({
       'undici:request:create': (m: { request: UndiciRequest }) => this.onCreate(m.request),
-      'undici:request:error': (m: { request: object; error: unknown }) => this.exchanges.get(m.request)?.fail(m.error, isAbortError(m.error)),
     });
   }
 
@@ -64,7 +62,6 @@ export class UndiciSource {
     if (origin === undefined || typeof request.path !== 'string' || typeof request.method !== 'string') return;
     const exchange = openExchange(this.options, origin, request.method, request.path, 'undici', () => undiciHeaderRecord(request.headers));
     if (!exchange) return;
-    this.exchanges.set(request, exchange);
     if (exchange.endpoint.edge === 'calls' && this.options.injectTraceContext()) injectTraceContext(request);
     tapRequestBody(request, exchange);
     tapResponse(request, exchange, this.options.allResponseHeaders());
@@ -150,11 +147,15 @@ function tapResponse(request: UndiciRequest, exchange: GraphExchange, allHeaders
   wrapBefore(request, typeof request.onData === 'function' ? 'onData' : 'onResponseData', (chunk) => exchange.addResponseChunk(chunk));
   wrapAfter(request, 'onComplete', onEnd);
   wrapAfter(request, 'onResponseEnd', onEnd);
+  // Where undici publishes `undici:request:error`: heard before undici's own runs, as the channel was.
+  const onError = (error: unknown) => exchange.fail(error, isAbortError(error));
+  wrapBefore(request, 'onError', onError);
+  wrapBefore(request, 'onResponseError', onError);
 }
 
-type Hooked = 'onHeaders' | 'onResponseStart' | 'onData' | 'onResponseData' | 'onComplete' | 'onResponseEnd';
+type Hooked = 'onHeaders' | 'onResponseStart' | 'onData' | 'onResponseData' | 'onComplete' | 'onResponseEnd' | 'onError' | 'onResponseError';
 
-/** `observe` sees each chunk before undici passes it on (the app may consume it synchronously). */
+/** `observe` sees each chunk (or the error) before undici passes it on (the app may consume it synchronously). */
 function wrapBefore(request: UndiciRequest, name: Hooked, observe: (a: unknown) => void): void {
   const original = request[name];
   if (typeof original !== 'function') return;
