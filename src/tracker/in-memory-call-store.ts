@@ -11,9 +11,12 @@ export const MAX_STORED_CALLS = 500_000;
 const MAX_TOMBSTONES = 100_000;
 const MAX_CLAIMS = 200_000;
 
+/** A new call's signals until its first is added (never written: signals are replaced, not pushed). */
+const NO_SIGNALS: readonly StoredSignal[] = Object.freeze([]);
+
 interface StoredCall {
   /** Also the dedupe set: a call has few signals (capped), a scan is cheaper than a Set per call. */
-  signals: StoredSignal[];
+  signals: readonly StoredSignal[];
   ended: boolean;
   /** The active-set key while the call is active (one shared object per key). */
   active?: ActiveCallKey;
@@ -29,6 +32,8 @@ export class InMemoryCallStore implements CallStore {
   private readonly calls = new Map<string, StoredCall>();
   /** One key object per (number, direction, signaling), shared by all its calls. */
   private readonly keys = new Map<string, ActiveCallKey>();
+  /** The last key handed out: most calls of an instance share one (number, direction, signaling). */
+  private lastKey?: ActiveCallKey;
   private readonly tombstones = new Map<string, number>();
   private readonly claims = new Map<string, number>();
   private readonly pairs = new Map<string, Map<string, PairWindow>>();
@@ -57,7 +62,7 @@ export class InMemoryCallStore implements CallStore {
     if (call && hasSignal(call.signals, signal)) return { outcome: 'duplicate', signals: call.signals };
     if (!call) {
       if (this.calls.size >= MAX_STORED_CALLS) return { outcome: 'full', signals: [] };
-      call = { signals: [], ended: false };
+      call = { signals: NO_SIGNALS, ended: false };
       this.calls.set(callId, call);
     }
     if (call.signals.length >= effect.maxSignals && !effect.terminal) return { outcome: 'full', signals: call.signals };
@@ -128,10 +133,12 @@ export class InMemoryCallStore implements CallStore {
   }
 
   private sharedKey(key: ActiveCallKey): ActiveCallKey {
+    const last = this.lastKey;
+    if (last && last.phoneNumberId === key.phoneNumberId && last.direction === key.direction && last.signaling === key.signaling) return last;
     const id = `${key.phoneNumberId}|${key.direction}|${key.signaling}`;
     let shared = this.keys.get(id);
     if (!shared) this.keys.set(id, (shared = { phoneNumberId: key.phoneNumberId, direction: key.direction, signaling: key.signaling }));
-    return shared;
+    return (this.lastKey = shared);
   }
 
   private pair(phoneNumberId: string, pairKey: string): PairWindow {
