@@ -8,8 +8,8 @@ import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, Record
 
 export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const MAX_STORED_CALLS = 500_000;
-const MAX_TOMBSTONES = 100_000;
-const MAX_CLAIMS = 200_000;
+export const MAX_TOMBSTONES = 100_000;
+export const MAX_CLAIMS = 200_000;
 
 /** A new call's signals until its first is added (never written: signals are replaced, not pushed). */
 const NO_SIGNALS: readonly StoredSignal[] = Object.freeze([]);
@@ -47,6 +47,11 @@ export class InMemoryCallStore implements CallStore {
     return this.calls.size;
   }
 
+  /** Claims and tombstones held right now (tests: both are bounded). */
+  get heldCounts(): { claims: number; tombstones: number } {
+    return { claims: this.claims.size, tombstones: this.tombstones.size };
+  }
+
   /** Active calls right now (tests and benchmarks). */
   get activeCount(): number {
     let n = 0;
@@ -82,8 +87,9 @@ export class InMemoryCallStore implements CallStore {
     const call = this.calls.get(callId);
     this.calls.delete(callId);
     this.tombstones.delete(callId);
-    this.tombstones.set(callId, this.now() + tombstoneMs);
-    this.pruneTombstones();
+    const now = this.now();
+    this.tombstones.set(callId, now + tombstoneMs);
+    pruneOldest(this.tombstones, now, MAX_TOMBSTONES);
     return call?.signals;
   }
 
@@ -93,7 +99,7 @@ export class InMemoryCallStore implements CallStore {
     if (until !== undefined && until > now) return false;
     this.claims.delete(key);
     this.claims.set(key, now + ttlMs);
-    if (this.claims.size > MAX_CLAIMS) this.pruneExpiring(this.claims, MAX_CLAIMS);
+    pruneOldest(this.claims, now, MAX_CLAIMS);
     return true;
   }
 
@@ -155,23 +161,18 @@ export class InMemoryCallStore implements CallStore {
     if (!list) this.initiations.set(phoneNumberId, (list = new TimeWindow()));
     return list;
   }
+}
 
-  private pruneTombstones(): void {
-    const now = this.now();
-    for (const [callId, until] of this.tombstones) {
-      if (until > now && this.tombstones.size <= MAX_TOMBSTONES) break; // insertion order ≈ expiry order
-      this.tombstones.delete(callId);
-    }
-  }
-
-  /** Drops expired entries, then the oldest, down to `max`. */
-  private pruneExpiring(map: Map<string, number>, max: number): void {
-    const now = this.now();
-    for (const [key, until] of map) if (until <= now) map.delete(key);
-    for (const key of map.keys()) {
-      if (map.size <= max) break;
-      map.delete(key);
-    }
+/**
+ * Drops entries from the oldest (a Map iterates in insertion order, and an entry is re-inserted when
+ * renewed, so oldest ≈ first to expire) while they have expired or the map is over `max`; stops at the
+ * first live one under the cap. Amortised O(1) per insert: a scan of the whole map for expired entries
+ * once it was full cost 2.3 ms per claim at 200k claims.
+ */
+function pruneOldest(map: Map<string, number>, now: number, max: number): void {
+  for (const [key, until] of map) {
+    if (until > now && map.size <= max) break;
+    map.delete(key);
   }
 }
 

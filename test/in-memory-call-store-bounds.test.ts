@@ -1,0 +1,46 @@
+/**
+ * The in-memory store's once-only claims and finished-call tombstones are bounded in time and count,
+ * and pruning them costs the same whatever their number: expired ones leave from the oldest on the next
+ * insert, and over the cap the oldest leave first.
+ */
+import { describe, expect, it } from 'vitest';
+import { InMemoryCallStore, MAX_CLAIMS, MAX_TOMBSTONES } from '../src/tracker/in-memory-call-store';
+
+describe('in-memory call store bounds', () => {
+  it('drops expired claims and tombstones on the next insert, long before the cap', () => {
+    let now = 0;
+    const store = new InMemoryCallStore(() => now);
+    for (let i = 0; i < 1000; i++) {
+      store.claimOnce(`c${i}`, 10);
+      store.takeCall(`wacid.${i}`, 10);
+    }
+    expect(store.heldCounts).toEqual({ claims: 1000, tombstones: 1000 });
+    now = 20;
+    expect(store.claimOnce('fresh', 10)).toBe(true);
+    store.takeCall('wacid.fresh', 10);
+    expect(store.heldCounts).toEqual({ claims: 1, tombstones: 1 });
+    expect(store.claimOnce('c0', 10)).toBe(true); // expired: claimable again
+  });
+
+  it('keeps at most MAX_CLAIMS claims, forgetting the oldest first', () => {
+    const store = new InMemoryCallStore(() => 0);
+    let won = 0;
+    for (let i = 0; i < MAX_CLAIMS + 10; i++) if (store.claimOnce(`c${i}`, 3_600_000)) won++;
+    expect(won).toBe(MAX_CLAIMS + 10);
+    expect(store.heldCounts.claims).toBe(MAX_CLAIMS);
+    expect(store.claimOnce(`c${MAX_CLAIMS + 9}`, 3_600_000)).toBe(false); // the newest is held
+    expect(store.claimOnce('c10', 3_600_000)).toBe(false); // the oldest still held
+    expect(store.claimOnce('c0', 3_600_000)).toBe(true); // among the ten forgotten
+  });
+
+  it('keeps at most MAX_TOMBSTONES tombstones, forgetting the oldest first', () => {
+    const store = new InMemoryCallStore(() => 0);
+    for (let i = 0; i < MAX_TOMBSTONES + 10; i++) store.takeCall(`wacid.${i}`, 3_600_000);
+    expect(store.heldCounts.tombstones).toBe(MAX_TOMBSTONES);
+    // A tombstoned call's late signal is refused as finished; a forgotten one's is taken as a new call.
+    const effect = { terminal: false, live: true, retainMs: 60_000, maxSignals: 64 };
+    const signal = { type: 'status', source: 'webhook', signaling: 'graph_api', at: 0, dedupeKey: 'k' } as const;
+    expect(store.recordSignal(`wacid.${MAX_TOMBSTONES + 9}`, 'k', { ...signal }, effect).outcome).toBe('finished');
+    expect(store.recordSignal('wacid.0', 'k', { ...signal }, effect).outcome).toBe('added');
+  });
+});
