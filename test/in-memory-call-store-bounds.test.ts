@@ -3,6 +3,7 @@
  * and pruning them costs the same whatever their number: expired ones leave from the oldest on the next
  * insert, and over the cap the oldest leave first.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InMemoryCallStore, MAX_CLAIMS, MAX_TOMBSTONES } from '../src/tracker/in-memory-call-store';
 
@@ -42,5 +43,44 @@ describe('in-memory call store bounds', () => {
     const signal = { type: 'status', source: 'webhook', signaling: 'graph_api', at: 0, dedupeKey: 'k' } as const;
     expect(store.recordSignal(`wacid.${MAX_TOMBSTONES + 9}`, 'k', { ...signal }, effect).outcome).toBe('finished');
     expect(store.recordSignal('wacid.0', 'k', { ...signal }, effect).outcome).toBe('added');
+  });
+
+  it('counts a rolling window exactly as a plain list would, whatever the order, repeats and expiry of its members', () => {
+    const op = fc.record({ member: fc.integer({ min: 0, max: 3000 }), at: fc.integer({ min: 0, max: 5000 }), jump: fc.integer({ min: 0, max: 60 }) });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1500, maxLength: 4000 }), fc.integer({ min: 1, max: 2000 }), (ops, windowMs) => {
+        let now = 0;
+        const store = new InMemoryCallStore(() => now);
+        const model = new Map<string, number>(); // member → time, while in the window
+        const ref = { kind: 'pair' as const, phoneNumberId: 'p', pairKey: 'k' };
+        for (const o of ops) {
+          now += o.jump;
+          const at = Math.max(0, now - 2500) + o.at; // mostly in order, some late, some ahead
+          const member = `m${o.member}`;
+          store.addToWindow(ref, member, at, windowMs);
+          store.addToWindow({ kind: 'initiations', phoneNumberId: 'p' }, member, at, windowMs);
+          if (!model.has(member)) model.set(member, at);
+          for (const [m, t] of model) if (t <= now - windowMs) model.delete(m);
+        }
+        const since = now - windowMs;
+        const expected = [...model.values()].filter((t) => t > since).sort((a, b) => a - b);
+        const figures = store.readFigures(now, windowMs) as { pairs: { times: number[] }[]; initiations: { count: number }[] };
+        expect(figures.initiations[0]?.count ?? 0).toBe(expected.length);
+        expect(figures.pairs[0]?.times ?? []).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps a long rolling window exact across the compactions of its expired entries', () => {
+    let now = 0;
+    const store = new InMemoryCallStore(() => now);
+    const ref = { kind: 'initiations' as const, phoneNumberId: 'p' };
+    const live = (t: number) => 3 * Math.min(t + 1, 1000); // three members a millisecond, a 1000 ms window
+    for (let t = 0; t < 5000; t++) {
+      now = t;
+      for (const m of ['a', 'b', 'c']) store.addToWindow(ref, `${m}${t}`, t, 1000);
+      expect(store.readFigures(now, 1000).initiations[0].count).toBe(live(t));
+    }
   });
 });

@@ -183,14 +183,18 @@ function hasSignal(signals: readonly StoredSignal[], signal: StoredSignal): bool
 
 /**
  * The members of one rolling window, by time, ascending. Adding is O(1) for members that arrive in
- * time order (nearly all: a scan-and-sort per add made 100k initiations a day quadratic).
+ * time order (nearly all: a scan-and-sort per add made 100k initiations a day quadratic), and so is
+ * pruning: expired entries are skipped by a head index and the array compacted only once they are half
+ * of it (a `splice(0, n)` per add moved the whole window: 64 µs per add at 100k entries).
  */
 class TimeWindow {
-  private readonly entries: { at: number; member: string }[] = [];
+  private entries: { at: number; member: string }[] = [];
+  /** Entries before it have left the window. */
+  private head = 0;
   private readonly members = new Set<string>();
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.length - this.head;
   }
 
   /** Idempotent per member. */
@@ -198,19 +202,29 @@ class TimeWindow {
     if (this.members.has(member)) return;
     this.members.add(member);
     let i = this.entries.length;
-    while (i > 0 && this.entries[i - 1].at > at) i--;
+    while (i > this.head && this.entries[i - 1].at > at) i--;
     if (i === this.entries.length) this.entries.push({ at, member });
     else this.entries.splice(i, 0, { at, member });
   }
 
   /** Drops entries at or before `since`. */
   prune(since: number): void {
-    let n = 0;
-    while (n < this.entries.length && this.entries[n].at <= since) this.members.delete(this.entries[n++].member);
-    if (n) this.entries.splice(0, n);
+    const { entries } = this;
+    let head = this.head;
+    while (head < entries.length && entries[head].at <= since) this.members.delete(entries[head++].member);
+    if (head > 1024 && head * 2 > entries.length) {
+      this.entries = entries.slice(head);
+      head = 0;
+    } else if (head === entries.length) {
+      this.entries = [];
+      head = 0;
+    }
+    this.head = head;
   }
 
   times(): number[] {
-    return this.entries.map((e) => e.at);
+    const out: number[] = new Array<number>(this.size);
+    for (let i = this.head; i < this.entries.length; i++) out[i - this.head] = this.entries[i].at;
+    return out;
   }
 }
