@@ -9,6 +9,7 @@ import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSignal } from '../src/events/call-signal';
 import type { CallStore } from '../src/tracker/call-store';
+import { CallTracker } from '../src/tracker/call-tracker';
 import { GuardedCallStore } from '../src/tracker/guarded-call-store';
 import { InMemoryCallStore } from '../src/tracker/in-memory-call-store';
 import { createHarness, eventually } from './helpers/otel-harness';
@@ -177,5 +178,56 @@ describe('recovery', () => {
     expect(guarded.claimOnce('k6', 1000)).toBe(true);
     expect(guarded.pending).toBe(5);
     void pending;
+  });
+});
+
+describe('the local copy of a call kept during an outage', () => {
+  it('is dropped when the shared store says another instance already finished the call', () => {
+    let now = 1e12;
+    let down = true;
+    const primary: CallStore = {
+      recordSignal: () => {
+        if (down) throw new Error('down');
+        return { outcome: 'finished', signals: [] }; // taken by another instance meanwhile
+      },
+      takeCall: () => {
+        if (down) throw new Error('down');
+        return undefined;
+      },
+      claimOnce: () => true,
+      addToWindow() {},
+      setQuotaReading() {},
+      readFigures: () => ({ active: [], phoneNumberIds: [], pairs: [], initiations: [] }),
+    };
+    const store = new GuardedCallStore(primary, { onDegraded() {}, onRecovered() {}, now: () => now });
+    const tracker = new CallTracker({
+      store,
+      listener: { ended() {} },
+      pairKey: (a, b) => a + b,
+      now: () => now,
+      ttlMs: () => 4 * 3600e3,
+      settleMs: () => 5000,
+      tombstoneMs: 900e3,
+      onError: (where, err) => errors.push(`${where}: ${String(err)}`),
+    });
+    const signal = (callId: string, dedupeKey: string): CallSignal => ({
+      callId,
+      type: 'connect',
+      source: 'webhook',
+      signaling: 'graph_api',
+      at: now,
+      dedupeKey,
+      phoneNumberId: PHONE,
+      direction: 'user_initiated',
+    });
+    for (let i = 0; i < 100; i++) tracker.ingest(signal(`wacid.outage-${i}`, 'offer'));
+    expect(store.fallback.callCount).toBe(100); // recorded locally while the shared store was down
+    now += 60_000; // past the circuit breaker's pause
+    down = false;
+    for (let i = 0; i < 100; i++) tracker.ingest(signal(`wacid.outage-${i}`, 'late')); // a late delivery each
+    expect(tracker.liveCount).toBe(0);
+    expect(store.fallback.callCount).toBe(0);
+    expect(store.fallback.activeCount).toBe(0);
+    tracker.stop();
   });
 });

@@ -60,11 +60,24 @@ export class GuardedCallStore implements CallStore {
     return this.inFlight;
   }
 
+  /**
+   * When the shared store answers that the call is finished (another instance took it), a copy this
+   * instance kept locally during an outage is dropped: nothing else would ever take it out.
+   */
   recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): MaybePromise<RecordSignalResult> {
-    return this.write(
+    let answeredByPrimary = true;
+    const recorded = this.write(
       () => this.primary.recordSignal(callId, signalKey, signal, effect),
-      () => this.fallback.recordSignal(callId, signalKey, signal, effect),
+      () => {
+        answeredByPrimary = false;
+        return this.fallback.recordSignal(callId, signalKey, signal, effect);
+      },
     );
+    const settle = (r: RecordSignalResult) => {
+      if (answeredByPrimary && r.outcome === 'finished') this.fallback.discard(callId);
+      return r;
+    };
+    return isPromise(recorded) ? recorded.then(settle) : settle(recorded);
   }
 
   /**

@@ -93,6 +93,11 @@ export class InMemoryCallStore implements CallStore {
     return call?.signals;
   }
 
+  /** Forgets a call without a tombstone (another store decided it is finished). */
+  discard(callId: string): void {
+    this.calls.delete(callId);
+  }
+
   claimOnce(key: string, ttlMs: number): boolean {
     const now = this.now();
     const until = this.claims.get(key);
