@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCallStore, MAX_CLAIMS, MAX_TOMBSTONES } from '../src/tracker/in-memory-call-store';
+import { InMemoryCallStore, MAX_CLAIMS, MAX_TOMBSTONES, QUOTA_WINDOW_MS } from '../src/tracker/in-memory-call-store';
 
 describe('in-memory call store bounds', () => {
   it('drops expired claims and tombstones on the next insert, long before the cap', () => {
@@ -15,11 +15,11 @@ describe('in-memory call store bounds', () => {
       store.claimOnce(`c${i}`, 10);
       store.takeCall(`wacid.${i}`, 10);
     }
-    expect(store.heldCounts).toEqual({ claims: 1000, tombstones: 1000 });
+    expect(store.heldCounts).toMatchObject({ claims: 1000, tombstones: 1000 });
     now = 20;
     expect(store.claimOnce('fresh', 10)).toBe(true);
     store.takeCall('wacid.fresh', 10);
-    expect(store.heldCounts).toEqual({ claims: 1, tombstones: 1 });
+    expect(store.heldCounts).toMatchObject({ claims: 1, tombstones: 1 });
     expect(store.claimOnce('c0', 10)).toBe(true); // expired: claimable again
   });
 
@@ -82,5 +82,25 @@ describe('in-memory call store bounds', () => {
       for (const m of ['a', 'b', 'c']) store.addToWindow(ref, `${m}${t}`, t, 1000);
       expect(store.readFigures(now, 1000).initiations[0].count).toBe(live(t));
     }
+  });
+
+  it('keeps only the quota pairs of the last 24 h, even when no metrics are ever collected', () => {
+    const HOUR = 3600_000;
+    let now = 0;
+    const store = new InMemoryCallStore(() => now);
+    for (let h = 0; h < 72; h++) {
+      now = h * HOUR;
+      for (let i = 0; i < 100; i++) {
+        const pairKey = `consumer-${h}-${i}`;
+        store.addToWindow({ kind: 'pair', phoneNumberId: 'p', pairKey }, `wacid.${h}-${i}`, now, QUOTA_WINDOW_MS);
+        if (i % 10 === 0) store.setQuotaReading('p', pairKey, { currentUsage: 1, maxAllowed: 5, observedAt: now }, QUOTA_WINDOW_MS);
+      }
+    }
+    // The last 24 hours' pairs (and the hour that just turned 24 h old, left at the next write).
+    expect(store.heldCounts.pairs).toBeLessThanOrEqual(25 * 100);
+    expect(store.heldCounts.pairs).toBeGreaterThanOrEqual(24 * 100);
+    // What is kept is what the figures report.
+    const figures = store.readFigures(now, QUOTA_WINDOW_MS);
+    expect(figures.pairs.length).toBe(24 * 100);
   });
 });

@@ -10,6 +10,8 @@ export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const MAX_STORED_CALLS = 500_000;
 export const MAX_TOMBSTONES = 100_000;
 export const MAX_CLAIMS = 200_000;
+/** (number, consumer) pairs kept per number: a day's worth at a very large contact centre. */
+export const MAX_PAIRS_PER_NUMBER = 500_000;
 
 /** A new call's signals until its first is added (never written: signals are replaced, not pushed). */
 const NO_SIGNALS: readonly StoredSignal[] = Object.freeze([]);
@@ -26,6 +28,8 @@ interface PairWindow {
   /** Connected BI calls in the window. */
   calls: TimeWindow;
   reading?: MetaQuotaReading;
+  /** The latest time written (a call's start, a reading's): the pair's content leaves the window after it. */
+  lastAt: number;
 }
 
 export class InMemoryCallStore implements CallStore {
@@ -48,8 +52,10 @@ export class InMemoryCallStore implements CallStore {
   }
 
   /** Claims and tombstones held right now (tests: both are bounded). */
-  get heldCounts(): { claims: number; tombstones: number } {
-    return { claims: this.claims.size, tombstones: this.tombstones.size };
+  get heldCounts(): { claims: number; tombstones: number; pairs: number } {
+    let pairs = 0;
+    for (const byPair of this.pairs.values()) pairs += byPair.size;
+    return { claims: this.claims.size, tombstones: this.tombstones.size, pairs };
   }
 
   /** Active calls right now (tests and benchmarks). */
@@ -110,13 +116,13 @@ export class InMemoryCallStore implements CallStore {
 
   addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): void {
     this.phones.add(window.phoneNumberId);
-    const list = window.kind === 'pair' ? this.pair(window.phoneNumberId, window.pairKey).calls : this.initiationsOf(window.phoneNumberId);
+    const list = window.kind === 'pair' ? this.pair(window.phoneNumberId, window.pairKey, at, windowMs).calls : this.initiationsOf(window.phoneNumberId);
     list.add(member, at);
     list.prune(this.now() - windowMs);
   }
 
-  setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, _windowMs?: number): void {
-    this.pair(phoneNumberId, pairKey).reading = reading;
+  setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs = QUOTA_WINDOW_MS): void {
+    this.pair(phoneNumberId, pairKey, reading.observedAt, windowMs).reading = reading;
   }
 
   readFigures(now: number, windowMs: number): StoredFigures {
@@ -152,12 +158,27 @@ export class InMemoryCallStore implements CallStore {
     return (this.lastKey = shared);
   }
 
-  private pair(phoneNumberId: string, pairKey: string): PairWindow {
+  /**
+   * A pair's window, moved to the end of its number's map (which is so ordered by last write): pairs
+   * whose content has left the window are dropped from the front on every write. Collecting the metrics
+   * prunes them too, but a process may never collect (tracing only): 100k new consumers a day would
+   * otherwise add 100k pairs a day for good.
+   */
+  private pair(phoneNumberId: string, pairKey: string, at: number, windowMs: number): PairWindow {
     this.phones.add(phoneNumberId);
     let byPair = this.pairs.get(phoneNumberId);
     if (!byPair) this.pairs.set(phoneNumberId, (byPair = new Map<string, PairWindow>()));
     let w = byPair.get(pairKey);
-    if (!w) byPair.set(pairKey, (w = { calls: new TimeWindow() }));
+    if (w) byPair.delete(pairKey);
+    else w = { calls: new TimeWindow(), lastAt: at };
+    if (at > w.lastAt) w.lastAt = at;
+    byPair.set(pairKey, w);
+    const since = this.now() - windowMs;
+    for (const [key, p] of byPair) {
+      if (p.lastAt > since && byPair.size <= MAX_PAIRS_PER_NUMBER) break;
+      if (p !== w) byPair.delete(key);
+      else break;
+    }
     return w;
   }
 
