@@ -23,6 +23,19 @@ describe('in-memory call store bounds', () => {
     expect(store.claimOnce('c0', 10)).toBe(true); // expired: claimable again
   });
 
+  it('drops expired claims of a short TTL even when claims of a longer one were made between them', () => {
+    let now = 0;
+    const store = new InMemoryCallStore(() => now);
+    for (let i = 0; i < 1000; i++) {
+      store.claimOnce(`long${i}`, 1_000_000);
+      store.claimOnce(`short${i}`, 10);
+    }
+    now = 20;
+    store.claimOnce('short-fresh', 10);
+    expect(store.heldCounts.claims).toBe(1000 + 1);
+    expect(store.claimOnce('long0', 1_000_000)).toBe(false); // the long ones still held
+  });
+
   it('keeps at most MAX_CLAIMS claims, forgetting the oldest first', () => {
     const store = new InMemoryCallStore(() => 0);
     let won = 0;

@@ -10,6 +10,7 @@ export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const MAX_STORED_CALLS = 500_000;
 export const MAX_TOMBSTONES = 100_000;
 export const MAX_CLAIMS = 200_000;
+const MAX_CLAIM_TTLS = 8;
 /** (number, consumer) pairs kept per number: a day's worth at a very large contact centre. */
 export const MAX_PAIRS_PER_NUMBER = 500_000;
 
@@ -39,7 +40,12 @@ export class InMemoryCallStore implements CallStore {
   /** The last key handed out: most calls of an instance share one (number, direction, signaling). */
   private lastKey?: ActiveCallKey;
   private readonly tombstones = new Map<string, number>();
-  private readonly claims = new Map<string, number>();
+  /**
+   * Claims by TTL (the tracker uses two), so that in each map insertion order is expiry order and
+   * expired claims leave from the front: mixed TTLs in one map left short expired claims behind long
+   * live ones until the cap.
+   */
+  private readonly claims = new Map<number, Map<string, number>>();
   private readonly pairs = new Map<string, Map<string, PairWindow>>();
   private readonly initiations = new Map<string, TimeWindow>();
   private readonly phones = new Set<string>();
@@ -55,7 +61,9 @@ export class InMemoryCallStore implements CallStore {
   get heldCounts(): { claims: number; tombstones: number; pairs: number } {
     let pairs = 0;
     for (const byPair of this.pairs.values()) pairs += byPair.size;
-    return { claims: this.claims.size, tombstones: this.tombstones.size, pairs };
+    let claims = 0;
+    for (const byTtl of this.claims.values()) claims += byTtl.size;
+    return { claims, tombstones: this.tombstones.size, pairs };
   }
 
   /** Active calls right now (tests and benchmarks). */
@@ -106,11 +114,17 @@ export class InMemoryCallStore implements CallStore {
 
   claimOnce(key: string, ttlMs: number): boolean {
     const now = this.now();
-    const until = this.claims.get(key);
+    let byTtl = this.claims.get(ttlMs);
+    if (!byTtl) {
+      // A TTL follows the configuration: a handful at most; a stale one goes.
+      if (this.claims.size >= MAX_CLAIM_TTLS) this.claims.delete(this.claims.keys().next().value!);
+      this.claims.set(ttlMs, (byTtl = new Map<string, number>()));
+    }
+    const until = byTtl.get(key);
     if (until !== undefined && until > now) return false;
-    this.claims.delete(key);
-    this.claims.set(key, now + ttlMs);
-    pruneOldest(this.claims, now, MAX_CLAIMS);
+    byTtl.delete(key);
+    byTtl.set(key, now + ttlMs);
+    pruneOldest(byTtl, now, MAX_CLAIMS);
     return true;
   }
 
