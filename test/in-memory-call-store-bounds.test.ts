@@ -66,7 +66,15 @@ describe('in-memory call store bounds', () => {
         const store = new InMemoryCallStore(() => now);
         const model = new Map<string, number>(); // member → time, while in the window
         const ref = { kind: 'pair' as const, phoneNumberId: 'p', pairKey: 'k' };
-        for (const o of ops) {
+        // Read now and then on the way (figures of unchanged pairs are reused between reads), and at the end.
+        const check = () => {
+          const since = now - windowMs;
+          const expected = [...model.values()].filter((t) => t > since).sort((a, b) => a - b);
+          const figures = store.readFigures(now, windowMs);
+          expect(figures.initiations[0]?.count ?? 0).toBe(expected.length);
+          expect(figures.pairs[0]?.times ?? []).toEqual(expected);
+        };
+        for (const [n, o] of ops.entries()) {
           now += o.jump;
           const at = Math.max(0, now - 2500) + o.at; // mostly in order, some late, some ahead
           const member = `m${o.member}`;
@@ -74,12 +82,9 @@ describe('in-memory call store bounds', () => {
           store.addToWindow({ kind: 'initiations', phoneNumberId: 'p' }, member, at, windowMs);
           if (!model.has(member)) model.set(member, at);
           for (const [m, t] of model) if (t <= now - windowMs) model.delete(m);
+          if (n % 97 === 0) check();
         }
-        const since = now - windowMs;
-        const expected = [...model.values()].filter((t) => t > since).sort((a, b) => a - b);
-        const figures = store.readFigures(now, windowMs) as { pairs: { times: number[] }[]; initiations: { count: number }[] };
-        expect(figures.initiations[0]?.count ?? 0).toBe(expected.length);
-        expect(figures.pairs[0]?.times ?? []).toEqual(expected);
+        check();
       }),
       { numRuns: 60 },
     );
@@ -115,5 +120,20 @@ describe('in-memory call store bounds', () => {
     // What is kept is what the figures report.
     const figures = store.readFigures(now, QUOTA_WINDOW_MS);
     expect(figures.pairs.length).toBe(24 * 100);
+  });
+
+  it("reports a pair's new call and new reading at the next read (figures of unchanged pairs are reused between reads)", () => {
+    let now = 1000;
+    const store = new InMemoryCallStore(() => now);
+    const ref = { kind: 'pair' as const, phoneNumberId: 'p', pairKey: 'k' };
+    store.addToWindow(ref, 'a', 1000, QUOTA_WINDOW_MS);
+    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].times).toEqual([1000]);
+    now = 2000;
+    store.addToWindow(ref, 'b', 2000, QUOTA_WINDOW_MS);
+    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].times).toEqual([1000, 2000]);
+    store.setQuotaReading('p', 'k', { currentUsage: 2, observedAt: 2000 });
+    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].reading?.currentUsage).toBe(2);
+    now = 1000 + QUOTA_WINDOW_MS; // the first call leaves the window
+    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].times).toEqual([2000]);
   });
 });

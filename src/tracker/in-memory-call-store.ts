@@ -31,6 +31,9 @@ interface PairWindow {
   reading?: MetaQuotaReading;
   /** The latest time written (a call's start, a reading's): the pair's content leaves the window after it. */
   lastAt: number;
+  /** What `readFigures` last reported for the pair, reused while unchanged (collections run often, pairs change rarely). */
+  figure?: StoredFigures['pairs'][number];
+  figureVersion?: number;
 }
 
 export class InMemoryCallStore implements CallStore {
@@ -152,7 +155,11 @@ export class InMemoryCallStore implements CallStore {
           byPair.delete(pairKey);
           continue;
         }
-        pairs.push({ phoneNumberId, pairKey, times: w.calls.times(), reading: w.reading });
+        if (!w.figure || w.figureVersion !== w.calls.version || w.figure.reading !== w.reading) {
+          w.figure = { phoneNumberId, pairKey, times: w.calls.times(), reading: w.reading };
+          w.figureVersion = w.calls.version;
+        }
+        pairs.push(w.figure);
       }
     }
     const initiations: StoredFigures['initiations'] = [];
@@ -231,6 +238,8 @@ class TimeWindow {
   private entries: { at: number; member: string }[] = [];
   /** Entries before it have left the window. */
   private head = 0;
+  /** Changes whenever the members in the window do. */
+  version = 0;
   private readonly members = new Set<string>();
 
   get size(): number {
@@ -241,6 +250,7 @@ class TimeWindow {
   add(member: string, at: number): void {
     if (this.members.has(member)) return;
     this.members.add(member);
+    this.version++;
     let i = this.entries.length;
     while (i > this.head && this.entries[i - 1].at > at) i--;
     if (i === this.entries.length) this.entries.push({ at, member });
@@ -252,6 +262,8 @@ class TimeWindow {
     const { entries } = this;
     let head = this.head;
     while (head < entries.length && entries[head].at <= since) this.members.delete(entries[head++].member);
+    if (head === this.head) return;
+    this.version++;
     if (head > 1024 && head * 2 > entries.length) {
       this.entries = entries.slice(head);
       head = 0;
