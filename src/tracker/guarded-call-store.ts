@@ -65,19 +65,14 @@ export class GuardedCallStore implements CallStore {
    * instance kept locally during an outage is dropped: nothing else would ever take it out.
    */
   recordSignal(callId: string, signalKey: string, signal: StoredSignal, effect: RecordSignalEffect): MaybePromise<RecordSignalResult> {
-    let answeredByPrimary = true;
-    const recorded = this.write(
+    return this.writeThen(
       () => this.primary.recordSignal(callId, signalKey, signal, effect),
-      () => {
-        answeredByPrimary = false;
-        return this.fallback.recordSignal(callId, signalKey, signal, effect);
+      () => this.fallback.recordSignal(callId, signalKey, signal, effect),
+      (r, byPrimary) => {
+        if (byPrimary && r.outcome === 'finished') this.fallback.discard(callId);
+        return r;
       },
     );
-    const settle = (r: RecordSignalResult) => {
-      if (answeredByPrimary && r.outcome === 'finished') this.fallback.discard(callId);
-      return r;
-    };
-    return isPromise(recorded) ? recorded.then(settle) : settle(recorded);
   }
 
   /**
@@ -86,22 +81,17 @@ export class GuardedCallStore implements CallStore {
    * the local copy is dropped (it was reported there).
    */
   takeCall(callId: string, tombstoneMs: number): MaybePromise<readonly StoredSignal[] | undefined> {
-    let answeredByPrimary = true;
-    const taken = this.write(
+    return this.writeThen(
       () => this.primary.takeCall(callId, tombstoneMs),
-      () => {
-        answeredByPrimary = false;
-        return this.fallback.takeCall(callId, tombstoneMs);
+      () => this.fallback.takeCall(callId, tombstoneMs),
+      (shared, byPrimary) => {
+        if (!byPrimary) return shared;
+        const local = this.fallback.takeCall(callId, tombstoneMs);
+        if (!shared || !local?.length) return shared;
+        const keys = new Set(shared.map(signalKeyOf));
+        return [...shared, ...local.filter((s) => !keys.has(signalKeyOf(s)))];
       },
     );
-    const merge = (shared: readonly StoredSignal[] | undefined) => {
-      if (!answeredByPrimary) return shared;
-      const local = this.fallback.takeCall(callId, tombstoneMs);
-      if (!shared || !local?.length) return shared;
-      const keys = new Set(shared.map(signalKeyOf));
-      return [...shared, ...local.filter((s) => !keys.has(signalKeyOf(s)))];
-    };
-    return isPromise(taken) ? taken.then(merge) : merge(taken);
   }
 
   claimOnce(key: string, ttlMs: number): MaybePromise<boolean> {
@@ -158,6 +148,16 @@ export class GuardedCallStore implements CallStore {
 
   private write<T>(onPrimary: () => MaybePromise<T>, onFallback: () => T): MaybePromise<T> {
     return this.run(onPrimary, onFallback, true);
+  }
+
+  /** `write`, then `then` on its result, told whether the primary store gave it (not the fallback). */
+  private writeThen<T>(onPrimary: () => MaybePromise<T>, onFallback: () => T, then: (value: T, byPrimary: boolean) => T): MaybePromise<T> {
+    let byPrimary = true;
+    const result = this.write(onPrimary, () => {
+      byPrimary = false;
+      return onFallback();
+    });
+    return isPromise(result) ? result.then((value) => then(value, byPrimary)) : then(result, byPrimary);
   }
 
   /** `isWrite`: only a successful write proves the store usable again. */

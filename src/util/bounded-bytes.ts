@@ -29,7 +29,8 @@ export class BoundedBytes {
   }
 }
 
-function toBuffer(chunk: unknown, encoding?: BufferEncoding): Buffer | undefined {
+/** A chunk as a Buffer (a view of the caller's bytes, not a copy; strings encoded), or undefined if it is none. */
+export function toBuffer(chunk: unknown, encoding?: BufferEncoding): Buffer | undefined {
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding === undefined || !Buffer.isEncoding(encoding) ? 'utf8' : encoding);
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

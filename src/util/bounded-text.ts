@@ -1,4 +1,4 @@
-import { BoundedBytes } from './bounded-bytes';
+import { BoundedBytes, toBuffer } from './bounded-bytes';
 
 /**
  * Collects at most `limit` bytes of a request body for its UTF-8 text (the Graph request bodies we
@@ -24,8 +24,7 @@ export class BoundedText {
       const n = Buffer.byteLength(chunk, 'utf8');
       if (n <= room) return this.keep(chunk, n);
     } else if (chunk instanceof Uint8Array && chunk.byteLength <= room && (chunk.byteLength === 0 || chunk[chunk.byteLength - 1] < 0x80)) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      return this.keep(buf.toString('utf8'), chunk.byteLength);
+      return this.keep(toBuffer(chunk)!.toString('utf8'), chunk.byteLength);
     }
     this.addBytes(chunk, encoding);
   }

@@ -130,12 +130,13 @@ async function* passThrough(source: AsyncIterable<unknown>, onChunk: (chunk: unk
 }
 
 /**
- * The request's own response methods, wrapped (undici 5–7: `onHeaders`, `onData`, `onComplete`;
- * undici 8: `onResponseStart`, `onResponseData`, `onResponseEnd`). Each calls undici's first, with the
- * same arguments, and returns its result; the exchange hears of it after, guarded. Where a version has
- * both names of the start or end, both are wrapped (hearing of either twice changes nothing); body
+ * The request's own response methods, wrapped (undici 5–7: `onHeaders`, `onData`, `onComplete`,
+ * `onError`; undici 8: `onResponseStart`, `onResponseData`, `onResponseEnd`, `onResponseError`). Each
+ * passes undici's arguments on and returns its result; the exchange hears of the start and end once
+ * undici's own returned, of a chunk or an error before (guarded either way). Where a version has both
+ * names of the start, end or error, both are wrapped (hearing of either twice changes nothing); body
  * chunks are taken from one of them only, or they would be copied twice. A request whose undici has
- * none of them ends through the error channel or the exchange deadline.
+ * none of them ends at the exchange deadline, incomplete.
  */
 function tapResponse(request: UndiciRequest, exchange: GraphExchange, allHeaders: boolean): void {
   const onStart = (statusCode: unknown, headers: unknown) => {
