@@ -52,7 +52,7 @@ function setup(opts: { settleMs?: number; ttlMs?: number } = {}) {
   });
   const snapshot = (pairLimit = 3) => {
     const figures = store.readFigures(now, QUOTA_WINDOW_MS);
-    return { active: figures.active, quota: quotaOf(figures, now, QUOTA_WINDOW_MS, pairLimit) };
+    return { active: figures.active, quota: quotaOf(figures, pairLimit) };
   };
   return { tracker, store, ended, advance, bic, wh, snapshot, connected: () => connected, now: () => now };
 }

@@ -197,7 +197,7 @@ describe('the local copy of a call kept during an outage', () => {
       claimOnce: () => true,
       addToWindow() {},
       setQuotaReading() {},
-      readFigures: () => ({ active: [], phoneNumberIds: [], pairs: [], initiations: [] }),
+      readFigures: () => ({ active: [], phoneNumberIds: [], pairUsage: [], initiations: [] }),
     };
     const store = new GuardedCallStore(primary, { onDegraded() {}, onRecovered() {}, now: () => now });
     const tracker = new CallTracker({

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCallStore, MAX_CLAIMS, MAX_TOMBSTONES, QUOTA_WINDOW_MS } from '../src/tracker/in-memory-call-store';
+import { InMemoryCallStore, MAX_CLAIMS, MAX_PAIRS_PER_NUMBER, MAX_TOMBSTONES, QUOTA_WINDOW_MS } from '../src/tracker/in-memory-call-store';
 
 describe('in-memory call store bounds', () => {
   it('drops expired claims and tombstones on the next insert, long before the cap', () => {
@@ -66,13 +66,12 @@ describe('in-memory call store bounds', () => {
         const store = new InMemoryCallStore(() => now);
         const model = new Map<string, number>(); // member → time, while in the window
         const ref = { kind: 'pair' as const, phoneNumberId: 'p', pairKey: 'k' };
-        // Read now and then on the way (figures of unchanged pairs are reused between reads), and at the end.
+        // Read now and then on the way, and at the end.
         const check = () => {
           const since = now - windowMs;
-          const expected = [...model.values()].filter((t) => t > since).sort((a, b) => a - b);
+          const expected = [...model.values()].filter((t) => t > since).length;
           const figures = store.readFigures(now, windowMs);
-          expect(figures.initiations[0]?.count ?? 0).toBe(expected.length);
-          expect(figures.pairs[0]?.times ?? []).toEqual(expected);
+          expect([figures.initiations[0]?.count ?? 0, figures.pairUsage[0]?.usage ?? 0], `now ${now} window ${windowMs}`).toEqual([expected, expected]);
         };
         for (const [n, o] of ops.entries()) {
           now += o.jump;
@@ -80,8 +79,9 @@ describe('in-memory call store bounds', () => {
           const member = `m${o.member}`;
           store.addToWindow(ref, member, at, windowMs);
           store.addToWindow({ kind: 'initiations', phoneNumberId: 'p' }, member, at, windowMs);
-          if (!model.has(member)) model.set(member, at);
+          // A member counts once while in the window; one that left it may come again.
           for (const [m, t] of model) if (t <= now - windowMs) model.delete(m);
+          if (!model.has(member) && at > now - windowMs) model.set(member, at);
           if (n % 97 === 0) check();
         }
         check();
@@ -117,23 +117,41 @@ describe('in-memory call store bounds', () => {
     // The last 24 hours' pairs (and the hour that just turned 24 h old, left at the next write).
     expect(store.heldCounts.pairs).toBeLessThanOrEqual(25 * 100);
     expect(store.heldCounts.pairs).toBeGreaterThanOrEqual(24 * 100);
-    // What is kept is what the figures report.
+    // What is kept is what the figures report: every pair at usage 1 (its call, or Meta's reading of 1 since which nothing connected).
     const figures = store.readFigures(now, QUOTA_WINDOW_MS);
-    expect(figures.pairs.length).toBe(24 * 100);
+    expect(figures.pairUsage.map((u) => [u.usage, u.maxAllowed, u.pairs]).sort()).toEqual([
+      [1, undefined, 24 * 90],
+      [1, 5, 24 * 10],
+    ]);
+    expect(store.heldCounts.pairs).toBe(24 * 100);
   });
 
-  it("reports a pair's new call and new reading at the next read (figures of unchanged pairs are reused between reads)", () => {
+  it('keeps at most MAX_PAIRS_PER_NUMBER pairs per number, forgetting the least recently written', () => {
+    const store = new InMemoryCallStore(() => 0);
+    for (let i = 0; i < MAX_PAIRS_PER_NUMBER + 10; i++)
+      store.addToWindow({ kind: 'pair', phoneNumberId: 'p', pairKey: `k${i}` }, `wacid.${i}`, 0, QUOTA_WINDOW_MS);
+    expect(store.heldCounts.pairs).toBe(MAX_PAIRS_PER_NUMBER);
+    expect(store.readFigures(0, QUOTA_WINDOW_MS).pairUsage).toEqual([{ phoneNumberId: 'p', usage: 1, maxAllowed: undefined, pairs: MAX_PAIRS_PER_NUMBER }]);
+  });
+
+  it("reports a pair's new call, new reading and the calls that left the window at the next read", () => {
     let now = 1000;
     const store = new InMemoryCallStore(() => now);
     const ref = { kind: 'pair' as const, phoneNumberId: 'p', pairKey: 'k' };
+    const usage = () => store.readFigures(now, QUOTA_WINDOW_MS).pairUsage.map((u) => [u.usage, u.maxAllowed, u.pairs]);
     store.addToWindow(ref, 'a', 1000, QUOTA_WINDOW_MS);
-    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].times).toEqual([1000]);
+    expect(usage()).toEqual([[1, undefined, 1]]);
     now = 2000;
     store.addToWindow(ref, 'b', 2000, QUOTA_WINDOW_MS);
-    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].times).toEqual([1000, 2000]);
-    store.setQuotaReading('p', 'k', { currentUsage: 2, observedAt: 2000 });
-    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].reading?.currentUsage).toBe(2);
+    expect(usage()).toEqual([[2, undefined, 1]]);
+    store.setQuotaReading('p', 'k', { currentUsage: 5, maxAllowed: 9, observedAt: 2000, limitExpiresAt: 50_000 });
+    expect(usage()).toEqual([[5, 9, 1]]);
+    now = 50_000; // the reading expired: the calls in the window count again
+    expect(usage()).toEqual([[2, undefined, 1]]);
     now = 1000 + QUOTA_WINDOW_MS; // the first call leaves the window
-    expect(store.readFigures(now, QUOTA_WINDOW_MS).pairs[0].times).toEqual([2000]);
+    expect(usage()).toEqual([[1, undefined, 1]]);
+    now = 2000 + QUOTA_WINDOW_MS;
+    expect(usage()).toEqual([]);
+    expect(store.heldCounts.pairs).toBe(0);
   });
 });

@@ -13,6 +13,7 @@ import type { StoredSignal } from '../src/events/call-signal';
 import { RedisCallStore } from '../src/store/redis-call-store';
 import { createCallStoreFromConfig } from '../src/store/create-from-config';
 import { describeCallStoreContract } from './helpers/call-store-contract';
+import { describeQuotaPairsModel } from './helpers/quota-pairs-model';
 import { freeLoopbackPort } from './helpers/child-processes';
 import { startRedis, startRedisCluster } from './helpers/redis';
 import type { RedisCluster, RedisServer } from './helpers/redis';
@@ -49,6 +50,16 @@ const storeOn = (client: Redis | Cluster, keyPrefix = `t${process.pid}-${++prefi
 
 describeCallStoreContract('Redis (standalone)', async () => ({ store: storeOn(standaloneClient()), close: async () => {} }));
 describeCallStoreContract('Redis Cluster (3 nodes)', async () => ({ store: storeOn(clusterClient()), close: async () => {} }));
+/** One client per suite, a key prefix per run. */
+const clockedOn = (client: () => Redis | Cluster) => {
+  let c: Redis | Cluster | undefined;
+  return async (now: () => number) => ({
+    store: new RedisCallStore({ client: (c ??= client()), keyPrefix: `q${process.pid}-${++prefixes}`, now }),
+    close: async () => {},
+  });
+};
+describeQuotaPairsModel('Redis (standalone)', clockedOn(standaloneClient), 300);
+describeQuotaPairsModel('Redis Cluster (3 nodes)', clockedOn(clusterClient), 100);
 describeCallStoreContract('Redis created from { url }', async () => {
   const store = createCallStoreFromConfig({ url: redis.url, keyPrefix: `t${process.pid}-url` }, silentDiag)!;
   return { store, close: async () => store.close?.() };
@@ -136,8 +147,9 @@ describe('what the store leaves in Redis', () => {
         `${prefix}:{p:${PHONE}}:active`,
         `${prefix}:{p:${PHONE}}:ended`,
         `${prefix}:{p:${PHONE}}:inits`,
-        `${prefix}:{p:${PHONE}}:pairs`,
-        `${prefix}:{p:${PHONE}}:readings`,
+        `${prefix}:{p:${PHONE}}:quota-due`,
+        `${prefix}:{p:${PHONE}}:quota-pairs`,
+        `${prefix}:{p:${PHONE}}:quota-usage`,
       ].sort(),
     );
     for (const key of keys) {

@@ -18,7 +18,7 @@ import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, Record
 import { list, runScript, text } from './redis-commands';
 import type { RedisArg } from './redis-commands';
 import type { RedisClientLike } from './redis-config';
-import { RedisKeys, activeMember, pairMember, parsePairMember } from './redis-keys';
+import { RedisKeys, activeMember } from './redis-keys';
 import * as S from './redis-scripts';
 import type { LuaScript } from './redis-scripts';
 
@@ -113,18 +113,20 @@ export class RedisCallStore implements CallStore {
 
   async addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): Promise<void> {
     const now = this.now();
-    const keys = this.keys.phone(window.phoneNumberId);
-    const [key, value] = window.kind === 'pair' ? [keys.pairs, pairMember(window.pairKey, member)] : [keys.inits, member];
+    const k = this.keys.phone(window.phoneNumberId);
     await Promise.all([
-      this.script(S.ADD_TO_WINDOW, [key], [value, Math.round(at), Math.round(now - windowMs), Math.ceil(windowMs)]),
+      window.kind === 'pair'
+        ? this.script(S.ADD_PAIR_CALL, [k.quotaPairs, k.quotaDue, k.quotaUsage], [window.pairKey, member, Math.round(at), Math.round(now), Math.ceil(windowMs)])
+        : this.script(S.ADD_TO_WINDOW, [k.inits], [member, Math.round(at), Math.round(now - windowMs), Math.ceil(windowMs)]),
       this.touchPhone(window.phoneNumberId, Math.max(now, at) + windowMs, now),
     ]);
   }
 
   async setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs: number): Promise<void> {
     const now = this.now();
+    const k = this.keys.phone(phoneNumberId);
     await Promise.all([
-      this.script(S.SET_READING, [this.keys.phone(phoneNumberId).readings], [pairKey, JSON.stringify(reading), Math.ceil(windowMs)]),
+      this.script(S.SET_PAIR_READING, [k.quotaPairs, k.quotaDue, k.quotaUsage], [pairKey, JSON.stringify(reading), Math.round(now), Math.ceil(windowMs)]),
       this.touchPhone(phoneNumberId, Math.max(now, reading.observedAt) + windowMs, now),
     ]);
   }
@@ -140,10 +142,10 @@ export class RedisCallStore implements CallStore {
     const replies = await Promise.all(
       phones.map((phone) => {
         const k = this.keys.phone(phone);
-        return this.script(S.READ_PHONE, [k.active, k.pairs, k.inits, k.readings], [Math.round(now), since]);
+        return this.script(S.READ_PHONE, [k.quotaPairs, k.quotaDue, k.quotaUsage, k.active, k.inits], [Math.round(now), since, Math.ceil(windowMs)]);
       }),
     );
-    const figures: StoredFigures = { active: [], phoneNumberIds: phones, pairs: [], initiations: [] };
+    const figures: StoredFigures = { active: [], phoneNumberIds: phones, pairUsage: [], initiations: [] };
     phones.forEach((phoneNumberId, i) => addPhoneFigures(figures, phoneNumberId, list(replies[i])));
     return figures;
   }
@@ -260,28 +262,16 @@ function parseSignals(reply: unknown[], from: number): StoredSignal[] {
 
 /** Adds one number's READ_PHONE reply to the figures. */
 function addPhoneFigures(figures: StoredFigures, phoneNumberId: string, reply: unknown[]): void {
-  const [active, windows, inits, readings] = [list(reply[0]), list(reply[1]), Number(reply[2] ?? 0), list(reply[3])];
+  const [active, inits, usage] = [list(reply[0]), Number(reply[1] ?? 0), list(reply[2])];
   for (let i = 0; i + 1 < active.length; i += 2) {
     const [direction, signaling] = text(active[i]).split('|');
     figures.active.push({ key: { phoneNumberId, direction, signaling }, count: Number(active[i + 1]) });
   }
-  const pairs = new Map<string, StoredFigures['pairs'][number]>();
-  const pairOf = (pairKey: string) => {
-    let p = pairs.get(pairKey);
-    if (!p) pairs.set(pairKey, (p = { phoneNumberId, pairKey, times: [] }));
-    return p;
-  };
-  for (let i = 0; i + 1 < windows.length; i += 2) {
-    const parsed = parsePairMember(text(windows[i]));
-    if (parsed) pairOf(parsed.pairKey).times.push(Number(windows[i + 1]));
+  for (let i = 0; i + 1 < usage.length; i += 2) {
+    const [u, max] = text(usage[i]).split('|');
+    const pairs = Number(usage[i + 1]);
+    if (!u || !(pairs > 0)) continue;
+    figures.pairUsage.push({ phoneNumberId, usage: Number(u), maxAllowed: max ? Number(max) : undefined, pairs });
   }
-  for (let i = 0; i + 1 < readings.length; i += 2) {
-    try {
-      pairOf(text(readings[i])).reading = JSON.parse(text(readings[i + 1])) as MetaQuotaReading;
-    } catch {
-      // not a reading we wrote
-    }
-  }
-  figures.pairs.push(...pairs.values());
   figures.initiations.push({ phoneNumberId, count: Number.isFinite(inits) ? inits : 0 });
 }

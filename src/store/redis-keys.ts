@@ -9,15 +9,17 @@
  *   <prefix>:{c:<callId>}:done     string tombstone: the call was taken          PX tombstoneMs
  *   <prefix>:{p:<phone>}:active    zset  "<direction>|<signaling>|<callId>" → active-until ms (trimmed on read)
  *   <prefix>:{p:<phone>}:ended     zset  callId → ended at ms (trimmed; stops a late activate)
- *   <prefix>:{p:<phone>}:pairs     zset  "<len>:<pairKey><callId>" → connected at ms (trimmed by the window)
  *   <prefix>:{p:<phone>}:inits     zset  callId → initiated at ms (trimmed by the window)
- *   <prefix>:{p:<phone>}:readings  hash  pairKey → Meta's reading JSON (trimmed by observedAt)
+ *   <prefix>:{p:<phone>}:quota-pairs  hash  pairKey → the pair's connected calls and Meta's reading (JSON)
+ *   <prefix>:{p:<phone>}:quota-due    zset  pairKey → when the pair's usage next changes with time alone
+ *   <prefix>:{p:<phone>}:quota-usage  hash  "<usage>|<maxAllowed>" → pairs with that usage and limit
  *   <prefix>:{k:<claim key>}       string once-only claim                        PX ttlMs
  *   <prefix>:phones                zset  phoneNumberId → keep-until ms (trimmed on read, capped)
  *   <prefix>:secret                string the pair-key secret instances agree on (one key, no TTL)
  *
- * All of a number's pair windows live in one sorted set (not one per pair): every key a script
- * touches is then declared in KEYS, and one trim covers them all.
+ * A number's quota pairs live in three keys (not keys per pair): every key a script touches is then
+ * declared in KEYS; see redis-scripts (PAIRS) for how they are kept. Earlier builds kept `:pairs`
+ * and `:readings` instead; those expire on their own.
  */
 import { DEFAULT_KEY_PREFIX } from './redis-config';
 
@@ -30,9 +32,10 @@ export interface CallKeys {
 export interface PhoneKeys {
   active: string;
   ended: string;
-  pairs: string;
   inits: string;
-  readings: string;
+  quotaPairs: string;
+  quotaDue: string;
+  quotaUsage: string;
 }
 
 export class RedisKeys {
@@ -54,22 +57,19 @@ export class RedisKeys {
 
   phone(phoneNumberId: string): PhoneKeys {
     const base = `${this.prefix}:{p:${phoneNumberId}}`;
-    return { active: `${base}:active`, ended: `${base}:ended`, pairs: `${base}:pairs`, inits: `${base}:inits`, readings: `${base}:readings` };
+    return {
+      active: `${base}:active`,
+      ended: `${base}:ended`,
+      inits: `${base}:inits`,
+      quotaPairs: `${base}:quota-pairs`,
+      quotaDue: `${base}:quota-due`,
+      quotaUsage: `${base}:quota-usage`,
+    };
   }
 
   claim(key: string): string {
     return `${this.prefix}:{k:${key}}`;
   }
-}
-
-/** A pair window member: the pair key length-prefixed, so opaque pair keys may hold any character. */
-export const pairMember = (pairKey: string, member: string): string => `${pairKey.length}:${pairKey}${member}`;
-
-export function parsePairMember(value: string): { pairKey: string; member: string } | undefined {
-  const colon = value.indexOf(':');
-  const len = Number(value.slice(0, colon));
-  if (colon < 1 || !Number.isInteger(len) || len < 0 || colon + 1 + len > value.length) return undefined;
-  return { pairKey: value.slice(colon + 1, colon + 1 + len), member: value.slice(colon + 1 + len) };
 }
 
 /** An active-set member: direction and signaling (enums, no `|`) before the call id. */

@@ -130,12 +130,95 @@ return 1
 `,
 );
 
-/** Meta's reading for a pair. KEYS: readings. ARGV: pairKey, reading JSON, ttlMs. */
-export const SET_READING = script(
-  'set-reading',
-  `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-extend(KEYS[1], ARGV[3])
+/**
+ * A number's quota pairs, each kept counted by usage as it changes (quota.ts `pairUsageAt`, repeated
+ * here): KEYS[1] pairs (hash pairKey → {t: {{at, callId}…}, r: Meta's reading, b: its usage bucket}),
+ * KEYS[2] due (zset pairKey → when its usage next changes with time alone), KEYS[3] usage (hash
+ * "<usage>|<maxAllowed>" → pairs). Every script on them first applies the changes that came due, so a
+ * write or a read costs O(changes), not a pass over the number's pairs.
+ */
+const PAIRS = `
+local function num(v) return type(v) == 'number' and v or nil end
+local function pair_usage(s, now, window)
+  local since = now - window
+  local kept = {}
+  for _, c in ipairs(s.t) do if type(c) == 'table' and num(c[1]) and c[1] > since then kept[#kept + 1] = c end end
+  s.t = kept
+  local r = s.r
+  if type(r) == 'table' and num(r.currentUsage) and num(r.observedAt) and (num(r.limitExpiresAt) or math.huge) > now and r.observedAt > since then
+    local n = 0
+    for _, c in ipairs(kept) do if c[1] > r.observedAt then n = n + 1 end end
+    return r.currentUsage + n, num(r.maxAllowed), math.min(num(r.limitExpiresAt) or math.huge, r.observedAt + window)
+  end
+  s.r = nil
+  local first
+  for _, c in ipairs(kept) do if not first or c[1] < first then first = c[1] end end
+  return #kept, nil, first and first + window or nil
+end
+local function load_pair(pairKey)
+  local ok, s = pcall(cjson.decode, redis.call('HGET', KEYS[1], pairKey) or '{}')
+  if not ok or type(s) ~= 'table' then s = {} end
+  if type(s.t) ~= 'table' then s.t = {} end
+  return s
+end
+local function refresh_pair(pairKey, s, now, window)
+  local u, m, changes = pair_usage(s, now, window)
+  local b = ''
+  if u > 0 then b = ms(u) .. '|' .. (m and tostring(m) or '') end
+  local old = type(s.b) == 'string' and s.b or ''
+  if old ~= b then
+    if old ~= '' and redis.call('HINCRBY', KEYS[3], old, -1) <= 0 then redis.call('HDEL', KEYS[3], old) end
+    if b ~= '' then redis.call('HINCRBY', KEYS[3], b, 1) end
+  end
+  s.b = b
+  if #s.t == 0 and s.r == nil then
+    redis.call('HDEL', KEYS[1], pairKey)
+    redis.call('ZREM', KEYS[2], pairKey)
+    return
+  end
+  redis.call('HSET', KEYS[1], pairKey, cjson.encode(s))
+  if changes and changes < math.huge then redis.call('ZADD', KEYS[2], ms(changes), pairKey) else redis.call('ZREM', KEYS[2], pairKey) end
+end
+local function settle_pairs(now, window)
+  for _, pairKey in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ms(now))) do
+    refresh_pair(pairKey, load_pair(pairKey), now, window)
+  end
+end
+local function extend_pairs(window)
+  for i = 1, 3 do extend(KEYS[i], window) end
+end
+`;
+
+/** A pair's calls kept past any real limit (Meta allows tens a day): bounds one pair's entry. */
+export const MAX_CALLS_PER_PAIR = 10_000;
+
+/** A connected business-initiated call of a pair, once per call id. KEYS: pairs, due, usage. ARGV: pairKey, callId, at, now, windowMs. */
+export const ADD_PAIR_CALL = script(
+  'add-pair-call',
+  `${PAIRS}
+local now, window = tonumber(ARGV[4]), tonumber(ARGV[5])
+settle_pairs(now, window)
+local s = load_pair(ARGV[1])
+for _, c in ipairs(s.t) do if type(c) == 'table' and c[2] == ARGV[2] then return 0 end end
+if #s.t >= ${MAX_CALLS_PER_PAIR} then table.remove(s.t, 1) end
+s.t[#s.t + 1] = {tonumber(ARGV[3]), ARGV[2]}
+refresh_pair(ARGV[1], s, now, window)
+extend_pairs(window)
+return 1
+`,
+);
+
+/** Meta's reading for a pair (replaces the last one). KEYS: pairs, due, usage. ARGV: pairKey, reading JSON, now, windowMs. */
+export const SET_PAIR_READING = script(
+  'set-pair-reading',
+  `${PAIRS}
+local now, window = tonumber(ARGV[3]), tonumber(ARGV[4])
+settle_pairs(now, window)
+local s = load_pair(ARGV[1])
+local ok, r = pcall(cjson.decode, ARGV[2])
+if ok and type(r) == 'table' then s.r = r end
+refresh_pair(ARGV[1], s, now, window)
+extend_pairs(window)
 return 1
 `,
 );
@@ -166,17 +249,16 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)
 );
 
 /**
- * One number's figures, trimmed: active calls grouped by "direction|signaling", the pair windows'
- * members and times, the initiation count, Meta's readings still in the window.
- * KEYS: active, pairs, inits, readings. ARGV: now, since.
- * Returns {{group, count, …}, {member, time, …}, initiations, {pairKey, reading JSON, …}}.
+ * One number's figures, trimmed: active calls grouped by "direction|signaling", the initiation count,
+ * the pairs counted by usage. KEYS: pairs, due, usage, active, inits. ARGV: now, since, windowMs.
+ * Returns {{group, count, …}, initiations, {"<usage>|<maxAllowed>", pairs, …}}.
  */
 export const READ_PHONE = script(
   'read-phone',
-  `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+  `${PAIRS}
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[1])
 local counts, order = {}, {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, m in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
   local i = string.find(m, '|', 1, true)
   local j = i and string.find(m, '|', i + 1, true)
   if j then
@@ -187,23 +269,10 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 end
 local active = {}
 for _, g in ipairs(order) do active[#active + 1] = g; active[#active + 1] = counts[g] end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-local windows = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])
-local inits = redis.call('ZCARD', KEYS[3])
-local since = tonumber(ARGV[2])
-local readings = {}
-local all = redis.call('HGETALL', KEYS[4])
-for i = 1, #all, 2 do
-  local ok, r = pcall(cjson.decode, all[i + 1])
-  local at = ok and type(r) == 'table' and tonumber(r.observedAt)
-  if at and at > since then
-    readings[#readings + 1] = all[i]; readings[#readings + 1] = all[i + 1]
-  else
-    redis.call('HDEL', KEYS[4], all[i])
-  end
-end
-return {active, windows, inits, readings}
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[2])
+local inits = redis.call('ZCARD', KEYS[5])
+settle_pairs(tonumber(ARGV[1]), tonumber(ARGV[3]))
+return {active, inits, redis.call('HGETALL', KEYS[3])}
 `,
 );
 

@@ -123,7 +123,7 @@ export class CallMetrics {
           phones.add(attrs[A.ATTR_WA_PHONE_NUMBER_ID] as string);
         }
         for (const phoneNumberId of phones) observer.observe(activeLimit, limits.concurrentCallLimit(), { [A.ATTR_WA_PHONE_NUMBER_ID]: phoneNumberId });
-        for (const q of quotaOf(figures, at, QUOTA_WINDOW_MS, limits.businessInitiatedCallLimit())) {
+        for (const q of quotaOf(figures, limits.businessInitiatedCallLimit())) {
           const attrs = { [A.ATTR_WA_PHONE_NUMBER_ID]: q.phoneNumberId };
           observer.observe(pairMax, q.maxPairUsage, attrs);
           observer.observe(pairLimit, limits.businessInitiatedCallLimit(), attrs);

@@ -61,12 +61,23 @@ export interface MetaQuotaReading {
 
 export type QuotaWindowRef = { kind: 'pair'; phoneNumberId: string; pairKey: string } | { kind: 'initiations'; phoneNumberId: string };
 
+export interface PairUsageCount {
+  phoneNumberId: string;
+  usage: number;
+  maxAllowed?: number;
+  pairs: number;
+}
+
 /** The raw figures the capacity metrics are computed from (see quota.ts). */
 export interface StoredFigures {
   active: { key: ActiveCallKey; count: number }[];
   phoneNumberIds: string[];
-  /** Per pair with anything in the window: the times of its connected BI calls, Meta's latest reading. */
-  pairs: { phoneNumberId: string; pairKey: string; times: number[]; reading?: MetaQuotaReading }[];
+  /**
+   * Per number, its pairs counted by usage (see quota.ts `pairUsageAt`): `pairs` pairs have `usage`
+   * connected business-initiated calls in the window and Meta's limit `maxAllowed` (when a valid reading
+   * gave one). Pairs at usage 0 may be left out.
+   */
+  pairUsage: PairUsageCount[];
   /** Initiations per number in the window. */
   initiations: { phoneNumberId: string; count: number }[];
 }

@@ -1,9 +1,12 @@
 /**
  * In-process `CallStore` (the default, and the fallback while a shared store is unreachable). Bounded:
  * calls leave through `takeCall` (the tracker ends every call it saw, at the latest after its TTL) and
- * a hard cap; windows are pruned by time on write and read; tombstones and claims expire and are capped.
+ * a hard cap; windows are pruned by time on write and read (quota pairs: see quota-pairs); tombstones
+ * and claims expire and are capped.
  */
 import type { StoredSignal } from '../events/call-signal';
+import { QuotaPairs } from './quota-pairs';
+import { TimeWindow } from './time-window';
 import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, RecordSignalEffect, RecordSignalResult, StoredFigures } from './call-store';
 
 export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -25,17 +28,6 @@ interface StoredCall {
   active?: ActiveCallKey;
 }
 
-interface PairWindow {
-  /** Connected BI calls in the window. */
-  calls: TimeWindow;
-  reading?: MetaQuotaReading;
-  /** The latest time written (a call's start, a reading's): the pair's content leaves the window after it. */
-  lastAt: number;
-  /** What `readFigures` last reported for the pair, reused while unchanged (collections run often, pairs change rarely). */
-  figure?: StoredFigures['pairs'][number];
-  figureVersion?: number;
-}
-
 export class InMemoryCallStore implements CallStore {
   private readonly calls = new Map<string, StoredCall>();
   /** One key object per (number, direction, signaling), shared by all its calls. */
@@ -49,7 +41,7 @@ export class InMemoryCallStore implements CallStore {
    * live ones until the cap.
    */
   private readonly claims = new Map<number, Map<string, number>>();
-  private readonly pairs = new Map<string, Map<string, PairWindow>>();
+  private readonly pairs = new Map<string, QuotaPairs>();
   private readonly initiations = new Map<string, TimeWindow>();
   private readonly phones = new Set<string>();
 
@@ -63,7 +55,7 @@ export class InMemoryCallStore implements CallStore {
   /** Claims and tombstones held right now (tests: both are bounded). */
   get heldCounts(): { claims: number; tombstones: number; pairs: number } {
     let pairs = 0;
-    for (const byPair of this.pairs.values()) pairs += byPair.size;
+    for (const byPhone of this.pairs.values()) pairs += byPhone.size;
     let claims = 0;
     for (const byTtl of this.claims.values()) claims += byTtl.size;
     return { claims, tombstones: this.tombstones.size, pairs };
@@ -133,41 +125,35 @@ export class InMemoryCallStore implements CallStore {
 
   addToWindow(window: QuotaWindowRef, member: string, at: number, windowMs: number): void {
     this.phones.add(window.phoneNumberId);
-    const list = window.kind === 'pair' ? this.pair(window.phoneNumberId, window.pairKey, at, windowMs).calls : this.initiationsOf(window.phoneNumberId);
+    if (window.kind === 'pair') return this.pairsOf(window.phoneNumberId).addCall(window.pairKey, member, at, this.now(), windowMs);
+    const list = this.initiationsOf(window.phoneNumberId);
+    const since = this.now() - windowMs;
+    // Pruned first, so that a member that left the window counts again; and after, should it be that old.
+    list.prune(since);
     list.add(member, at);
-    list.prune(this.now() - windowMs);
+    list.prune(since);
   }
 
   setQuotaReading(phoneNumberId: string, pairKey: string, reading: MetaQuotaReading, windowMs = QUOTA_WINDOW_MS): void {
-    this.pair(phoneNumberId, pairKey, reading.observedAt, windowMs).reading = reading;
+    this.phones.add(phoneNumberId);
+    this.pairsOf(phoneNumberId).setReading(pairKey, reading, this.now(), windowMs);
   }
 
   readFigures(now: number, windowMs: number): StoredFigures {
     const since = now - windowMs;
     const counts = new Map<ActiveCallKey, number>();
     for (const call of this.calls.values()) if (call.active) counts.set(call.active, (counts.get(call.active) ?? 0) + 1);
-    const pairs: StoredFigures['pairs'] = [];
-    for (const [phoneNumberId, byPair] of this.pairs) {
-      for (const [pairKey, w] of byPair) {
-        w.calls.prune(since);
-        if (w.reading && w.reading.observedAt <= since) w.reading = undefined;
-        if (!w.calls.size && !w.reading) {
-          byPair.delete(pairKey);
-          continue;
-        }
-        if (!w.figure || w.figureVersion !== w.calls.version || w.figure.reading !== w.reading) {
-          w.figure = { phoneNumberId, pairKey, times: w.calls.times(), reading: w.reading };
-          w.figureVersion = w.calls.version;
-        }
-        pairs.push(w.figure);
-      }
+    const pairUsage: StoredFigures['pairUsage'] = [];
+    for (const [phoneNumberId, byPhone] of this.pairs) {
+      for (const { usage, maxAllowed, pairs } of byPhone.counts(now, windowMs)) pairUsage.push({ phoneNumberId, usage, maxAllowed, pairs });
+      if (!byPhone.size) this.pairs.delete(phoneNumberId);
     }
     const initiations: StoredFigures['initiations'] = [];
     for (const [phoneNumberId, list] of this.initiations) {
       list.prune(since);
       initiations.push({ phoneNumberId, count: list.size });
     }
-    return { active: [...counts].map(([key, count]) => ({ key, count })), phoneNumberIds: [...this.phones], pairs, initiations };
+    return { active: [...counts].map(([key, count]) => ({ key, count })), phoneNumberIds: [...this.phones], pairUsage, initiations };
   }
 
   private sharedKey(key: ActiveCallKey): ActiveCallKey {
@@ -179,24 +165,10 @@ export class InMemoryCallStore implements CallStore {
     return (this.lastKey = shared);
   }
 
-  /**
-   * A pair's window, moved to the end of its number's map (which is so ordered by last write): pairs
-   * whose content has left the window are dropped from the front on every write. Collecting the metrics
-   * prunes them too, but a process may never collect (tracing only): 100k new consumers a day would
-   * otherwise add 100k pairs a day for good.
-   */
-  private pair(phoneNumberId: string, pairKey: string, at: number, windowMs: number): PairWindow {
-    this.phones.add(phoneNumberId);
-    let byPair = this.pairs.get(phoneNumberId);
-    if (!byPair) this.pairs.set(phoneNumberId, (byPair = new Map<string, PairWindow>()));
-    let w = byPair.get(pairKey);
-    if (w) byPair.delete(pairKey);
-    else w = { calls: new TimeWindow(), lastAt: at };
-    if (at > w.lastAt) w.lastAt = at;
-    byPair.set(pairKey, w);
-    const since = this.now() - windowMs;
-    pruneOldest(byPair, (p) => p.lastAt > since, MAX_PAIRS_PER_NUMBER);
-    return w;
+  private pairsOf(phoneNumberId: string): QuotaPairs {
+    let byPhone = this.pairs.get(phoneNumberId);
+    if (!byPhone) this.pairs.set(phoneNumberId, (byPhone = new QuotaPairs(MAX_PAIRS_PER_NUMBER)));
+    return byPhone;
   }
 
   private initiationsOf(phoneNumberId: string): TimeWindow {
@@ -222,57 +194,4 @@ function pruneOldest<V>(map: Map<string, V>, isLive: (value: V) => boolean, max:
 function hasSignal(signals: readonly StoredSignal[], signal: StoredSignal): boolean {
   for (const s of signals) if (s.type === signal.type && s.dedupeKey === signal.dedupeKey) return true;
   return false;
-}
-
-/**
- * The members of one rolling window, by time, ascending. Adding is O(1) for members that arrive in
- * time order (nearly all: a scan-and-sort per add made 100k initiations a day quadratic), and so is
- * pruning: expired entries are skipped by a head index and the array compacted only once they are half
- * of it (a `splice(0, n)` per add moved the whole window: 64 µs per add at 100k entries).
- */
-class TimeWindow {
-  private entries: { at: number; member: string }[] = [];
-  /** Entries before it have left the window. */
-  private head = 0;
-  /** Changes whenever the members in the window do. */
-  version = 0;
-  private readonly members = new Set<string>();
-
-  get size(): number {
-    return this.entries.length - this.head;
-  }
-
-  /** Idempotent per member. */
-  add(member: string, at: number): void {
-    if (this.members.has(member)) return;
-    this.members.add(member);
-    this.version++;
-    let i = this.entries.length;
-    while (i > this.head && this.entries[i - 1].at > at) i--;
-    if (i === this.entries.length) this.entries.push({ at, member });
-    else this.entries.splice(i, 0, { at, member });
-  }
-
-  /** Drops entries at or before `since`. */
-  prune(since: number): void {
-    const { entries } = this;
-    let head = this.head;
-    while (head < entries.length && entries[head].at <= since) this.members.delete(entries[head++].member);
-    if (head === this.head) return;
-    this.version++;
-    if (head > 1024 && head * 2 > entries.length) {
-      this.entries = entries.slice(head);
-      head = 0;
-    } else if (head === entries.length) {
-      this.entries = [];
-      head = 0;
-    }
-    this.head = head;
-  }
-
-  times(): number[] {
-    const out: number[] = new Array<number>(this.size);
-    for (let i = this.head; i < this.entries.length; i++) out[i - this.head] = this.entries[i].at;
-    return out;
-  }
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredSignal } from '../../src/events/call-signal';
 import { signalKeyOf } from '../../src/events/call-signal';
-import type { CallStore, RecordSignalEffect } from '../../src/tracker/call-store';
+import type { CallStore, RecordSignalEffect, StoredFigures } from '../../src/tracker/call-store';
 
 export interface StoreUnderTest {
   store: CallStore;
@@ -132,7 +132,7 @@ export function describeCallStoreContract(name: string, factory: () => Promise<S
       expect(outcomes.filter((o) => o.outcome === 'added')).toHaveLength(1);
     });
 
-    it('keeps window members once and drops those older than the window; keeps quota readings', async () => {
+    it('keeps window members once and drops those older than the window; counts pairs by usage, with Meta readings', async () => {
       const phone = `1067${Date.now() % 1e9}`;
       const now = Date.now();
       const pair = { kind: 'pair' as const, phoneNumberId: phone, pairKey: 'pairA' };
@@ -142,17 +142,19 @@ export function describeCallStoreContract(name: string, factory: () => Promise<S
       await t.store.addToWindow(pair, 'call-old', now - WINDOW - 1000, WINDOW);
       await t.store.addToWindow({ kind: 'initiations', phoneNumberId: phone }, 'call-1', now - 1000, WINDOW);
       await t.store.addToWindow({ kind: 'initiations', phoneNumberId: phone }, 'call-2', now - 500, WINDOW);
-      const reading = { currentUsage: 4, maxAllowed: 5, observedAt: now - 100 };
+      const reading = { currentUsage: 4, maxAllowed: 5, observedAt: now - 800 };
       await t.store.setQuotaReading(phone, 'pairB', reading, WINDOW);
       const figures = await t.store.readFigures(now, WINDOW);
-      const pairs = figures.pairs.filter((p) => p.phoneNumberId === phone).sort((a, b) => a.pairKey.localeCompare(b.pairKey));
-      expect(pairs.map((p) => [p.pairKey, [...p.times].sort()])).toEqual([
-        ['pairA', [now - 1000, now - 500]],
-        ['pairB', []],
+      const usage = (f: StoredFigures) => f.pairUsage.filter((p) => p.phoneNumberId === phone).sort((a, b) => a.usage - b.usage);
+      // pairA: its two calls in the window, counted once each; pairB: Meta's reading, with its limit.
+      expect(usage(figures)).toEqual([
+        { phoneNumberId: phone, usage: 2, maxAllowed: undefined, pairs: 1 },
+        { phoneNumberId: phone, usage: 4, maxAllowed: 5, pairs: 1 },
       ]);
-      expect(pairs[1].reading).toEqual(reading);
       expect(figures.initiations.find((i) => i.phoneNumberId === phone)?.count).toBe(2);
       expect(figures.phoneNumberIds).toContain(phone);
+      // Read later: pairA's first call left the window; pairB's reading is too old to count, and its pair has no calls.
+      expect(usage(await t.store.readFigures(now - 700 + WINDOW, WINDOW))).toEqual([{ phoneNumberId: phone, usage: 1, maxAllowed: undefined, pairs: 1 }]);
     });
   });
 }
