@@ -159,6 +159,18 @@ describe('what the store leaves in Redis', () => {
     }
   });
 
+  it("reports a number's quota pairs until its last call leaves the window, though the index was written at its first call", async () => {
+    let now = 1_800_000_000_000;
+    const store = new RedisCallStore({ client: standaloneClient(), keyPrefix: `last-${process.pid}`, now: () => now });
+    const pair = { kind: 'pair' as const, phoneNumberId: PHONE, pairKey: 'pk' };
+    const first = now;
+    await store.addToWindow(pair, 'wacid.last-1', now, 60_000);
+    now += 20_000; // the phones index is not written again this soon
+    await store.addToWindow(pair, 'wacid.last-2', now, 60_000);
+    const figures = await store.readFigures(first + 60_000, 60_000); // the first call left, the second has not
+    expect(figures.pairUsage).toEqual([{ phoneNumberId: PHONE, usage: 1, maxAllowed: undefined, pairs: 1 }]);
+  });
+
   it('lists a number again once its index entry was lost (Redis emptied behind its back)', async () => {
     const prefix = `lost-${process.pid}`;
     const c = standaloneClient();

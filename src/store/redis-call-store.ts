@@ -116,7 +116,11 @@ export class RedisCallStore implements CallStore {
     const k = this.keys.phone(window.phoneNumberId);
     await Promise.all([
       window.kind === 'pair'
-        ? this.script(S.ADD_PAIR_CALL, [k.quotaPairs, k.quotaDue, k.quotaUsage], [window.pairKey, member, Math.round(at), Math.round(now), Math.ceil(windowMs)])
+        ? this.script(
+            S.WRITE_PAIR,
+            [k.quotaPairs, k.quotaDue, k.quotaUsage],
+            [window.pairKey, Math.round(now), Math.ceil(windowMs), 'call', member, Math.round(at)],
+          )
         : this.script(S.ADD_TO_WINDOW, [k.inits], [member, Math.round(at), Math.round(now - windowMs), Math.ceil(windowMs)]),
       this.touchPhone(window.phoneNumberId, Math.max(now, at) + windowMs, now),
     ]);
@@ -126,7 +130,7 @@ export class RedisCallStore implements CallStore {
     const now = this.now();
     const k = this.keys.phone(phoneNumberId);
     await Promise.all([
-      this.script(S.SET_PAIR_READING, [k.quotaPairs, k.quotaDue, k.quotaUsage], [pairKey, JSON.stringify(reading), Math.round(now), Math.ceil(windowMs)]),
+      this.script(S.WRITE_PAIR, [k.quotaPairs, k.quotaDue, k.quotaUsage], [pairKey, Math.round(now), Math.ceil(windowMs), 'reading', JSON.stringify(reading)]),
       this.touchPhone(phoneNumberId, Math.max(now, reading.observedAt) + windowMs, now),
     ]);
   }
@@ -192,12 +196,14 @@ export class RedisCallStore implements CallStore {
   /**
    * Keeps a number in the phones index until at least `until`. Skipped when this process wrote it there
    * recently with a later or near-enough keep-until (after a Redis restart the index is rebuilt within
-   * PHONE_TOUCH_CACHE_MS).
+   * PHONE_TOUCH_CACHE_MS). "Near enough" is up to PHONE_TOUCH_CACHE_MS short, so the index is written
+   * that much longer: else a number's last calls left the figures before they left the window.
    */
   private touchPhone(phoneNumberId: string, until: number, now: number): Promise<unknown> {
     const known = this.touched.get(phoneNumberId);
     if (known && now - known.at < PHONE_TOUCH_CACHE_MS && known.until >= until - PHONE_TOUCH_CACHE_MS) return Promise.resolve();
-    const touch = this.script(S.TOUCH_PHONE, [this.keys.phones], [phoneNumberId, Math.round(until), Math.ceil(until - now), MAX_INDEXED_PHONES]);
+    const listedUntil = until + PHONE_TOUCH_CACHE_MS;
+    const touch = this.script(S.TOUCH_PHONE, [this.keys.phones], [phoneNumberId, Math.round(listedUntil), Math.ceil(listedUntil - now), MAX_INDEXED_PHONES]);
     return touch.then(() => {
       this.touched.delete(phoneNumberId);
       this.touched.set(phoneNumberId, { until: Math.max(until, known?.until ?? 0), at: now });

@@ -192,31 +192,33 @@ end
 /** A pair's calls kept past any real limit (Meta allows tens a day): bounds one pair's entry. */
 export const MAX_CALLS_PER_PAIR = 10_000;
 
-/** A connected business-initiated call of a pair, once per call id. KEYS: pairs, due, usage. ARGV: pairKey, callId, at, now, windowMs. */
-export const ADD_PAIR_CALL = script(
-  'add-pair-call',
+/**
+ * A pair's connected business-initiated call (once per call id while it is in the window), or Meta's
+ * reading for it (replacing the last). KEYS: pairs, due, usage.
+ * ARGV: pairKey, now, windowMs, 'call', callId, at | pairKey, now, windowMs, 'reading', reading JSON.
+ */
+export const WRITE_PAIR = script(
+  'write-pair',
   `${PAIRS}
-local now, window = tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, window = tonumber(ARGV[2]), tonumber(ARGV[3])
 settle_pairs(now, window)
 local s = load_pair(ARGV[1])
-for _, c in ipairs(s.t) do if type(c) == 'table' and c[2] == ARGV[2] then return 0 end end
-if #s.t >= ${MAX_CALLS_PER_PAIR} then table.remove(s.t, 1) end
-s.t[#s.t + 1] = {tonumber(ARGV[3]), ARGV[2]}
-refresh_pair(ARGV[1], s, now, window)
-extend_pairs(window)
-return 1
-`,
-);
-
-/** Meta's reading for a pair (replaces the last one). KEYS: pairs, due, usage. ARGV: pairKey, reading JSON, now, windowMs. */
-export const SET_PAIR_READING = script(
-  'set-pair-reading',
-  `${PAIRS}
-local now, window = tonumber(ARGV[3]), tonumber(ARGV[4])
-settle_pairs(now, window)
-local s = load_pair(ARGV[1])
-local ok, r = pcall(cjson.decode, ARGV[2])
-if ok and type(r) == 'table' then s.r = r end
+if ARGV[4] == 'call' then
+  -- Calls that left the window first, so that a call id that left it counts again.
+  local kept = {}
+  for _, c in ipairs(s.t) do
+    if type(c) == 'table' and num(c[1]) and c[1] > now - window then
+      if c[2] == ARGV[5] then return 0 end
+      kept[#kept + 1] = c
+    end
+  end
+  if #kept >= ${MAX_CALLS_PER_PAIR} then table.remove(kept, 1) end
+  kept[#kept + 1] = {tonumber(ARGV[6]), ARGV[5]}
+  s.t = kept
+else
+  local ok, r = pcall(cjson.decode, ARGV[5])
+  if ok and type(r) == 'table' then s.r = r end
+end
 refresh_pair(ARGV[1], s, now, window)
 extend_pairs(window)
 return 1
