@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalKeyOf } from '../src/events/call-signal';
 import type { StoredSignal } from '../src/events/call-signal';
 import { RedisCallStore } from '../src/store/redis-call-store';
+import { SETTLE_PER_READ, SETTLE_PER_WRITE } from '../src/store/redis-scripts';
 import { createCallStoreFromConfig } from '../src/store/create-from-config';
 import { describeCallStoreContract } from './helpers/call-store-contract';
 import { describeQuotaPairsModel } from './helpers/quota-pairs-model';
@@ -169,6 +170,24 @@ describe('what the store leaves in Redis', () => {
     await store.addToWindow(pair, 'wacid.last-2', now, 60_000);
     const figures = await store.readFigures(first + 60_000, 60_000); // the first call left, the second has not
     expect(figures.pairUsage).toEqual([{ phoneNumberId: PHONE, usage: 1, maxAllowed: undefined, pairs: 1 }]);
+  });
+
+  it('re-counts a burst of pairs leaving the window a bounded number per script, and the read still sees them all gone', async () => {
+    let now = 1_800_000_000_000;
+    const prefix = `burst-${process.pid}`;
+    const c = standaloneClient();
+    const store = new RedisCallStore({ client: c, keyPrefix: prefix, now: () => now });
+    const PAIRS = SETTLE_PER_READ * 2 + 50;
+    await Promise.all(
+      Array.from({ length: PAIRS }, (_, i) => store.addToWindow({ kind: 'pair', phoneNumberId: PHONE, pairKey: `p${i}` }, `wacid.b${i}`, now, 60_000)),
+    );
+    expect((await store.readFigures(now, 60_000)).pairUsage).toEqual([{ phoneNumberId: PHONE, usage: 1, maxAllowed: undefined, pairs: PAIRS }]);
+    now += 60_000; // all leave together
+    const dueKey = `${prefix}:{p:${PHONE}}:quota-due`;
+    await store.addToWindow({ kind: 'pair', phoneNumberId: PHONE, pairKey: 'fresh' }, 'wacid.fresh', now, 60_000);
+    expect(await c.zcount(dueKey, '-inf', now)).toBe(PAIRS - SETTLE_PER_WRITE);
+    expect((await store.readFigures(now, 60_000)).pairUsage).toEqual([{ phoneNumberId: PHONE, usage: 1, maxAllowed: undefined, pairs: 1 }]);
+    expect(await c.zcard(dueKey)).toBe(1);
   });
 
   it('lists a number again once its index entry was lost (Redis emptied behind its back)', async () => {

@@ -42,6 +42,8 @@ export const MAX_INDEXED_PHONES = 10_000;
 const CLOSE_DRAIN_MS = 2000;
 /** A number this process put in the phones index is not put there again for this long (one script saved per call). */
 const PHONE_TOUCH_CACHE_MS = 30_000;
+/** Reads of one number per collection, at most, while its quota pairs are re-counted (SETTLE_PER_READ each). */
+const MAX_READ_ROUNDS = 400;
 /** Bounds on this process's small caches (numbers touched, calls it deactivated itself). */
 const MAX_CACHED = 10_000;
 
@@ -143,15 +145,21 @@ export class RedisCallStore implements CallStore {
     // A number missing from the index (Redis lost it) is written there again by its next activity.
     const listed = new Set(phones);
     for (const phone of this.touched.keys()) if (!listed.has(phone)) this.touched.delete(phone);
-    const replies = await Promise.all(
-      phones.map((phone) => {
-        const k = this.keys.phone(phone);
-        return this.script(S.READ_PHONE, [k.quotaPairs, k.quotaDue, k.quotaUsage, k.active, k.inits], [Math.round(now), since, Math.ceil(windowMs)]);
-      }),
-    );
+    const replies = await Promise.all(phones.map((phone) => this.readPhone(phone, now, since, windowMs)));
     const figures: StoredFigures = { active: [], phoneNumberIds: phones, pairUsage: [], initiations: [] };
-    phones.forEach((phoneNumberId, i) => addPhoneFigures(figures, phoneNumberId, list(replies[i])));
+    phones.forEach((phoneNumberId, i) => addPhoneFigures(figures, phoneNumberId, replies[i]));
     return figures;
+  }
+
+  /** One number's READ_PHONE reply, read again while pairs remain to be re-counted (bounded). */
+  private async readPhone(phone: string, now: number, since: number, windowMs: number): Promise<unknown[]> {
+    const k = this.keys.phone(phone);
+    let reply: unknown[] = [];
+    for (let round = 0; round < MAX_READ_ROUNDS; round++) {
+      reply = list(await this.script(S.READ_PHONE, [k.quotaPairs, k.quotaDue, k.quotaUsage, k.active, k.inits], [Math.round(now), since, Math.ceil(windowMs)]));
+      if (Number(reply[3]) !== 1) break;
+    }
+    return reply;
   }
 
   async sharedSecret(): Promise<string> {
