@@ -22,9 +22,10 @@ const cpuMs = (t0) => {
   return (d.user + d.system) / 1000;
 };
 
-async function measure(name, store, now, serverCpuMs = async () => 0) {
+async function measure(name, store, now, serverCpuMs = async () => 0, serverMemory = async () => 0) {
   // A day's worth of pairs, spread over the window, a tenth with a Meta reading.
   const start = now();
+  const memory0 = await serverMemory();
   for (let i = 0; i < PAIRS; i++) {
     const at = Math.round(start - WINDOW + ((i + 1) * WINDOW) / (PAIRS + 1));
     const pairKey = `pair-${i}`;
@@ -32,6 +33,7 @@ async function measure(name, store, now, serverCpuMs = async () => 0) {
     if (i % 10 === 0) await store.setQuotaReading(PHONE, pairKey, { currentUsage: 1, maxAllowed: 5, observedAt: at }, WINDOW);
   }
   await store.readFigures(now(), WINDOW);
+  const perPair = ((await serverMemory()) - memory0) / PAIRS;
   let t0 = process.cpuUsage();
   let s0 = await serverCpuMs();
   let quota;
@@ -54,6 +56,7 @@ async function measure(name, store, now, serverCpuMs = async () => 0) {
       (readServer ? ` + ${readServer.toFixed(2)} ms in Redis` : '') +
       `; a new connected call ${add.toFixed(1)} µs here` +
       (addServer ? ` + ${addServer.toFixed(1)} µs in Redis` : '') +
+      (perPair ? `; Redis memory ${perPair.toFixed(0)} bytes per pair` : '') +
       ` (busiest pair ${quota[0]?.maxPairUsage}, exhausted ${quota[0]?.exhaustedPairs})`,
   );
 }
@@ -78,7 +81,8 @@ if (!redisBin) {
       const info = await client.info('cpu');
       return (Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)) * 1000;
     };
-    await measure('redis', new RedisCallStore({ client, keyPrefix: 'bench' }), Date.now, serverCpuMs);
+    const serverMemory = async () => Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? 0);
+    await measure('redis', new RedisCallStore({ client, keyPrefix: 'bench' }), Date.now, serverCpuMs, serverMemory);
   } finally {
     client.disconnect();
     server.kill('SIGKILL');
