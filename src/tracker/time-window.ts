@@ -51,12 +51,6 @@ export class TimeWindow {
     return this.entries[this.indexAfter(t)]?.at;
   }
 
-  times(): number[] {
-    const out: number[] = new Array<number>(this.size);
-    for (let i = this.head; i < this.entries.length; i++) out[i - this.head] = this.entries[i].at;
-    return out;
-  }
-
   private indexAfter(t: number): number {
     let lo = this.head;
     let hi = this.entries.length;
