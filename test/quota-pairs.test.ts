@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { QuotaPairs } from '../src/tracker/quota-pairs';
+import { QuotaPairs, SETTLE_PER_WRITE } from '../src/tracker/quota-pairs';
 import { MinHeap } from '../src/util/min-heap';
 
 describe('MinHeap', () => {
@@ -42,6 +42,15 @@ describe('QuotaPairs', () => {
     expect(counts(pairs, now + 49_999)).toEqual([[2, 9, 1]]);
     expect(counts(pairs, now + 50_000)).toEqual([]);
     expect(pairs.size).toBe(0);
+  });
+
+  it('spreads a burst of pairs leaving the window over the following writes, and a read sees them all gone', () => {
+    const pairs = new QuotaPairs(100_000);
+    for (let i = 0; i < 2000; i++) pairs.addCall(`k${i}`, `wacid.${i}`, 0, 0, WINDOW);
+    pairs.addCall('fresh', 'wacid.fresh', WINDOW, WINDOW, WINDOW);
+    expect(pairs.size).toBe(2000 - SETTLE_PER_WRITE + 1);
+    expect(counts(pairs, WINDOW)).toEqual([[1, null, 1]]);
+    expect(pairs.size).toBe(1);
   });
 
   it('forgets a pair once its last call left the window, and a number of pairs no more than the cap', () => {

@@ -33,6 +33,12 @@ interface Due {
   pair: Pair;
 }
 
+/**
+ * Due changes a write applies, at most: pairs that leave the window together (a day after a campaign)
+ * cost ~1–2 µs each, so a burst is spread over the following writes; a read applies them all.
+ */
+export const SETTLE_PER_WRITE = 256;
+
 export class QuotaPairs {
   /** In order of last write: over the cap, the least recently written pair goes. */
   private readonly pairs = new Map<string, Pair>();
@@ -52,7 +58,7 @@ export class QuotaPairs {
   }
 
   addCall(pairKey: string, member: string, at: number, now: number, windowMs: number): void {
-    this.settle(now, windowMs);
+    this.settle(now, windowMs, SETTLE_PER_WRITE);
     const pair = this.touch(pairKey);
     // A pair with a reading is refreshed when the reading expires: calls older than it may still be held.
     pair.calls.prune(now - windowMs);
@@ -61,7 +67,7 @@ export class QuotaPairs {
   }
 
   setReading(pairKey: string, reading: MetaQuotaReading, now: number, windowMs: number): void {
-    this.settle(now, windowMs);
+    this.settle(now, windowMs, SETTLE_PER_WRITE);
     const pair = this.touch(pairKey);
     pair.reading = reading;
     this.refresh(pair, now, windowMs);
@@ -73,9 +79,10 @@ export class QuotaPairs {
     return this.buckets.values();
   }
 
-  /** Applies every time-driven change due by `now`. */
-  private settle(now: number, windowMs: number): void {
-    for (let d = this.due.peek(); d !== undefined && d.at <= now; d = this.due.peek()) {
+  /** Applies the time-driven changes due by `now`, at most `limit` (a write need not pay for a whole burst). */
+  private settle(now: number, windowMs: number, limit = Infinity): void {
+    let n = 0;
+    for (let d = this.due.peek(); d !== undefined && d.at <= now && n++ < limit; d = this.due.peek()) {
       this.due.pop();
       if (isCurrent(d)) this.refresh(d.pair, now, windowMs);
     }
