@@ -58,6 +58,40 @@ describe('in-memory call store bounds', () => {
     expect(store.recordSignal('wacid.0', 'k', { ...signal }, effect).outcome).toBe('added');
   });
 
+  it('counts active calls per key exactly as a scan of every call would, whatever the order of live, terminal, take and discard', () => {
+    const step = fc.record({ call: fc.nat(7), key: fc.nat(2), what: fc.constantFrom('live', 'other', 'terminal', 'take', 'discard') });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+        const store = new InMemoryCallStore(() => 0);
+        const model = new Map<string, { key: number; active: boolean; ended: boolean }>();
+        let seq = 0;
+        for (const { call, key, what } of steps) {
+          const id = `wacid.${call}`;
+          if (what === 'take' || what === 'discard') {
+            if (what === 'take') store.takeCall(id, 0);
+            else store.discard(id);
+            model.delete(id);
+            continue;
+          }
+          const activeKey = { phoneNumberId: `p${key}`, direction: 'business_initiated', signaling: 'graph_api' };
+          const effect = { terminal: what === 'terminal', live: what === 'live', activeKey, retainMs: 1000, maxSignals: 1000 };
+          const signal = { type: 'status', source: 'webhook', signaling: 'graph_api', at: 0, dedupeKey: `k${++seq}` } as const;
+          if (store.recordSignal(id, `k${seq}`, { ...signal }, effect).outcome !== 'added') continue;
+          const m = model.get(id) ?? { key, active: false, ended: false };
+          model.set(id, m);
+          if (what === 'terminal') [m.ended, m.active] = [true, false];
+          else if (what === 'live' && !m.ended && !m.active) [m.active, m.key] = [true, key];
+        }
+        const expected = new Map<string, number>();
+        for (const m of model.values()) if (m.active) expected.set(`p${m.key}`, (expected.get(`p${m.key}`) ?? 0) + 1);
+        const actual = new Map(store.readFigures(0, 1000).active.map((a) => [a.key.phoneNumberId, a.count]));
+        expect(actual).toEqual(expected);
+        expect(store.activeCount).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('counts a rolling window exactly as a plain list would, whatever the order, repeats and expiry of its members', () => {
     const op = fc.record({ member: fc.integer({ min: 0, max: 3000 }), at: fc.integer({ min: 0, max: 5000 }), jump: fc.integer({ min: 0, max: 60 }) });
     fc.assert(

@@ -32,6 +32,8 @@ export class InMemoryCallStore implements CallStore {
   private readonly calls = new Map<string, StoredCall>();
   /** One key object per (number, direction, signaling), shared by all its calls. */
   private readonly keys = new Map<string, ActiveCallKey>();
+  /** Active calls per key, kept as calls come and go (a collection reads it instead of every call). */
+  private readonly activeCounts = new Map<ActiveCallKey, number>();
   /** The last key handed out: most calls of an instance share one (number, direction, signaling). */
   private lastKey?: ActiveCallKey;
   private readonly tombstones = new Map<string, number>();
@@ -64,7 +66,7 @@ export class InMemoryCallStore implements CallStore {
   /** Active calls right now (tests and benchmarks). */
   get activeCount(): number {
     let n = 0;
-    for (const call of this.calls.values()) if (call.active) n++;
+    for (const count of this.activeCounts.values()) n += count;
     return n;
   }
 
@@ -84,9 +86,9 @@ export class InMemoryCallStore implements CallStore {
     call.signals = call.signals.length ? call.signals.concat(signal) : [signal];
     if (effect.terminal) {
       call.ended = true;
-      call.active = undefined;
+      this.setActive(call, undefined);
     } else if (effect.live && effect.activeKey && !call.ended && !call.active) {
-      call.active = this.sharedKey(effect.activeKey);
+      this.setActive(call, this.sharedKey(effect.activeKey));
       this.phones.add(effect.activeKey.phoneNumberId);
     }
     return { outcome: 'added', signals: call.signals };
@@ -94,6 +96,7 @@ export class InMemoryCallStore implements CallStore {
 
   takeCall(callId: string, tombstoneMs: number): readonly StoredSignal[] | undefined {
     const call = this.calls.get(callId);
+    if (call) this.setActive(call, undefined);
     this.calls.delete(callId);
     this.tombstones.delete(callId);
     const now = this.now();
@@ -104,6 +107,8 @@ export class InMemoryCallStore implements CallStore {
 
   /** Forgets a call without a tombstone (another store decided it is finished). */
   discard(callId: string): void {
+    const call = this.calls.get(callId);
+    if (call) this.setActive(call, undefined);
     this.calls.delete(callId);
   }
 
@@ -141,8 +146,6 @@ export class InMemoryCallStore implements CallStore {
 
   readFigures(now: number, windowMs: number): StoredFigures {
     const since = now - windowMs;
-    const counts = new Map<ActiveCallKey, number>();
-    for (const call of this.calls.values()) if (call.active) counts.set(call.active, (counts.get(call.active) ?? 0) + 1);
     const pairUsage: StoredFigures['pairUsage'] = [];
     for (const [phoneNumberId, byPhone] of this.pairs) {
       for (const { usage, maxAllowed, pairs } of byPhone.counts(now, windowMs)) pairUsage.push({ phoneNumberId, usage, maxAllowed, pairs });
@@ -153,7 +156,19 @@ export class InMemoryCallStore implements CallStore {
       list.prune(since);
       initiations.push({ phoneNumberId, count: list.size });
     }
-    return { active: [...counts].map(([key, count]) => ({ key, count })), phoneNumberIds: [...this.phones], pairUsage, initiations };
+    return { active: [...this.activeCounts].map(([key, count]) => ({ key, count })), phoneNumberIds: [...this.phones], pairUsage, initiations };
+  }
+
+  private setActive(call: StoredCall, key: ActiveCallKey | undefined): void {
+    const old = call.active;
+    if (old === key) return;
+    if (old) {
+      const n = (this.activeCounts.get(old) ?? 1) - 1;
+      if (n > 0) this.activeCounts.set(old, n);
+      else this.activeCounts.delete(old);
+    }
+    if (key) this.activeCounts.set(key, (this.activeCounts.get(key) ?? 0) + 1);
+    call.active = key;
   }
 
   private sharedKey(key: ActiveCallKey): ActiveCallKey {
