@@ -5,6 +5,7 @@
  * and claims expire and are capped.
  */
 import type { StoredSignal } from '../events/call-signal';
+import { OldestFirstMap } from '../util/oldest-first-map';
 import { QuotaPairs } from './quota-pairs';
 import { TimeWindow } from './time-window';
 import type { ActiveCallKey, CallStore, MetaQuotaReading, QuotaWindowRef, RecordSignalEffect, RecordSignalResult, StoredFigures } from './call-store';
@@ -36,13 +37,13 @@ export class InMemoryCallStore implements CallStore {
   private readonly activeCounts = new Map<ActiveCallKey, number>();
   /** The last key handed out: most calls of an instance share one (number, direction, signaling). */
   private lastKey?: ActiveCallKey;
-  private readonly tombstones = new Map<string, number>();
+  private readonly tombstones = new OldestFirstMap<string, number>();
   /**
    * Claims by TTL (the tracker uses two), so that in each map insertion order is expiry order and
    * expired claims leave from the front: mixed TTLs in one map left short expired claims behind long
    * live ones until the cap.
    */
-  private readonly claims = new Map<number, Map<string, number>>();
+  private readonly claims = new Map<number, OldestFirstMap<string, number>>();
   private readonly pairs = new Map<string, QuotaPairs>();
   private readonly initiations = new Map<string, TimeWindow>();
   private readonly phones = new Set<string>();
@@ -98,10 +99,9 @@ export class InMemoryCallStore implements CallStore {
     const call = this.calls.get(callId);
     if (call) this.setActive(call, undefined);
     this.calls.delete(callId);
-    this.tombstones.delete(callId);
     const now = this.now();
     this.tombstones.set(callId, now + tombstoneMs);
-    pruneOldest(this.tombstones, (until) => until > now, MAX_TOMBSTONES);
+    this.tombstones.pruneOldest((until) => until > now, MAX_TOMBSTONES);
     return call?.signals;
   }
 
@@ -118,13 +118,12 @@ export class InMemoryCallStore implements CallStore {
     if (!byTtl) {
       // A TTL follows the configuration: a handful at most; a stale one goes.
       if (this.claims.size >= MAX_CLAIM_TTLS) this.claims.delete(this.claims.keys().next().value!);
-      this.claims.set(ttlMs, (byTtl = new Map<string, number>()));
+      this.claims.set(ttlMs, (byTtl = new OldestFirstMap<string, number>()));
     }
     const until = byTtl.get(key);
     if (until !== undefined && until > now) return false;
-    byTtl.delete(key);
     byTtl.set(key, now + ttlMs);
-    pruneOldest(byTtl, (until) => until > now, MAX_CLAIMS);
+    byTtl.pruneOldest((until) => until > now, MAX_CLAIMS);
     return true;
   }
 
@@ -190,19 +189,6 @@ export class InMemoryCallStore implements CallStore {
     let list = this.initiations.get(phoneNumberId);
     if (!list) this.initiations.set(phoneNumberId, (list = new TimeWindow()));
     return list;
-  }
-}
-
-/**
- * Drops entries from the oldest (a Map iterates in insertion order, and an entry is re-inserted when
- * written, so oldest ≈ first to expire) while they are no longer live or the map is over `max`; stops
- * at the first live one under the cap. Amortised O(1) per insert: a scan of the whole map for expired
- * entries once it was full cost 2.3 ms per claim at 200k claims.
- */
-function pruneOldest<V>(map: Map<string, V>, isLive: (value: V) => boolean, max: number): void {
-  for (const [key, value] of map) {
-    if (isLive(value) && map.size <= max) break;
-    map.delete(key);
   }
 }
 

@@ -9,6 +9,7 @@ import type { MetaQuotaReading } from './call-store';
 import { pairUsageAt } from './quota';
 import { TimeWindow } from './time-window';
 import { MinHeap } from '../util/min-heap';
+import { OldestFirstMap } from '../util/oldest-first-map';
 
 /** Pairs with the same usage and limit. */
 export interface UsageBucket {
@@ -41,7 +42,7 @@ export const SETTLE_PER_WRITE = 256;
 
 export class QuotaPairs {
   /** In order of last write: over the cap, the least recently written pair goes. */
-  private readonly pairs = new Map<string, Pair>();
+  private readonly pairs = new OldestFirstMap<string, Pair>();
   private readonly buckets = new Map<string, UsageBucket>();
   /** Entries whose time or pair changed since are skipped when they come up (see isCurrent). */
   private readonly due = new MinHeap<Due>((d) => d.at);
@@ -89,15 +90,15 @@ export class QuotaPairs {
   }
 
   private touch(key: string): Pair {
-    let pair = this.pairs.get(key);
-    if (pair) this.pairs.delete(key);
-    else pair = { key, calls: new TimeWindow(), changesAt: Infinity };
+    const pair = this.pairs.get(key) ?? { key, calls: new TimeWindow(), changesAt: Infinity };
     this.pairs.set(key, pair);
     // A pair goes when its content leaves the window (settle); this bounds a day's worth.
-    for (const oldest of this.pairs.values()) {
-      if (this.pairs.size <= this.maxPairs) break;
-      this.remove(oldest);
-    }
+    if (this.pairs.size > this.maxPairs)
+      this.pairs.pruneOldest(
+        () => true,
+        this.maxPairs,
+        (_, oldest) => this.forget(oldest),
+      );
     return pair;
   }
 
@@ -129,9 +130,14 @@ export class QuotaPairs {
   }
 
   private remove(pair: Pair): void {
+    this.pairs.delete(pair.key);
+    this.forget(pair);
+  }
+
+  /** Uncounts a pair that left the map; its entries in the heap become stale. */
+  private forget(pair: Pair): void {
     this.count(pair, 0, undefined);
     pair.changesAt = NaN;
-    this.pairs.delete(pair.key);
   }
 }
 
