@@ -5,7 +5,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseSipMessage } from '../src/sip/wire';
-import { SipTransactionTracker } from '../src/sip/tracking/sip-transaction-tracker';
+import { MAX_OPEN, SipTransactionTracker } from '../src/sip/tracking/sip-transaction-tracker';
 import type { SipOperationEvent } from '../src/sip/tracking/sip-operation';
 import { countOf, createHarness, sumOf } from './helpers/otel-harness';
 import { invite, metaInvite, request, response } from './sip/messages';
@@ -177,5 +177,22 @@ describe('bounded state', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(tracker.openCount).toBe(0);
     expect(events).toEqual([expect.objectContaining({ sipCallId: 'lost', expired: true })]);
+  });
+
+  it('holds at most MAX_OPEN transactions: the oldest open one is expired first', () => {
+    const events: SipOperationEvent[] = [];
+    const tracker = new SipTransactionTracker({ operation: (e) => events.push(e) }, 3_600_000);
+    const open = (callId: string) =>
+      tracker.observe({ message: parseSipMessage(Buffer.from(invite({ callId })))!, fromBusiness: true, at: 1, source: 'hep', transport: 'udp' });
+    for (let i = 0; i < MAX_OPEN; i++) open(`c${i}`);
+    expect(tracker.openCount).toBe(MAX_OPEN);
+    open('one-more');
+    open('and-another');
+    expect(tracker.openCount).toBe(MAX_OPEN);
+    expect(events.map((e) => [e.sipCallId, e.expired])).toEqual([
+      ['c0', true],
+      ['c1', true],
+    ]);
+    tracker.flush();
   });
 });

@@ -21,6 +21,7 @@ import type { RedisClientLike } from './redis-config';
 import { RedisKeys, activeMember } from './redis-keys';
 import * as S from './redis-scripts';
 import type { LuaScript } from './redis-scripts';
+import { OldestFirstMap } from '../util/oldest-first-map';
 
 export interface RedisCallStoreOptions {
   /** An ioredis `Redis` or `Cluster`. */
@@ -55,9 +56,9 @@ export class RedisCallStore implements CallStore {
   private readonly now: () => number;
   private readonly pending = new Set<Promise<unknown>>();
   /** Numbers touched in the phones index: keep-until there, and when this process last wrote it. */
-  private readonly touched = new Map<string, { until: number; at: number }>();
+  private readonly touched = new OldestFirstMap<string, { until: number; at: number }>();
   /** Calls whose terminal signal this process took out of the active set (its taker needn't again). */
-  private readonly deactivated = new Set<string>();
+  private readonly deactivated = new OldestFirstMap<string, true>();
   private secret?: string;
   private closed = false;
 
@@ -144,7 +145,7 @@ export class RedisCallStore implements CallStore {
     const phones = list(await this.script(S.LIST_PHONES, [this.keys.phones], [Math.round(now)])).map(text);
     // A number missing from the index (Redis lost it) is written there again by its next activity.
     const listed = new Set(phones);
-    for (const phone of this.touched.keys()) if (!listed.has(phone)) this.touched.delete(phone);
+    for (const phone of [...this.touched.liveKeys()]) if (!listed.has(phone)) this.touched.delete(phone);
     const replies = await Promise.all(phones.map((phone) => this.readPhone(phone, now, since, windowMs)));
     const figures: StoredFigures = { active: [], phoneNumberIds: phones, pairUsage: [], initiations: [] };
     phones.forEach((phoneNumberId, i) => addPhoneFigures(figures, phoneNumberId, replies[i]));
@@ -213,9 +214,8 @@ export class RedisCallStore implements CallStore {
     const listedUntil = until + PHONE_TOUCH_CACHE_MS;
     const touch = this.script(S.TOUCH_PHONE, [this.keys.phones], [phoneNumberId, Math.round(listedUntil), Math.ceil(listedUntil - now), MAX_INDEXED_PHONES]);
     return touch.then(() => {
-      this.touched.delete(phoneNumberId);
       this.touched.set(phoneNumberId, { until: Math.max(until, known?.until ?? 0), at: now });
-      if (this.touched.size > MAX_CACHED) this.touched.delete(this.touched.keys().next().value!);
+      this.touched.pruneOldest(() => true, MAX_CACHED);
     });
   }
 
@@ -245,9 +245,9 @@ export class RedisCallStore implements CallStore {
 }
 
 /** Adds to an insertion-ordered set, dropping the oldest entry past MAX_CACHED. */
-function remember(set: Set<string>, value: string): void {
-  set.add(value);
-  if (set.size > MAX_CACHED) set.delete(set.values().next().value!);
+function remember(set: OldestFirstMap<string, true>, value: string): void {
+  set.set(value, true);
+  set.pruneOldest(() => true, MAX_CACHED);
 }
 
 function parseActiveKey(json: string): ActiveCallKey | undefined {

@@ -14,9 +14,10 @@ import { callIdOf, cseqOf, header, topViaBranchOf } from '../wire';
 import { callDurationOf, numberOf, wacidOf } from './sip-headers';
 import type { SipObservation } from './sip-observation';
 import type { SipOperationEvent, SipOperationName } from './sip-operation';
+import { OldestFirstMap } from '../../util/oldest-first-map';
 
 export const TRANSACTION_TIMEOUT_MS = 120_000;
-const MAX_OPEN = 50_000;
+export const MAX_OPEN = 50_000;
 const MAX_SEEN = 16;
 
 interface Open {
@@ -32,7 +33,7 @@ export interface SipTrackerOutputs {
 }
 
 export class SipTransactionTracker {
-  private readonly open = new Map<string, Open>();
+  private readonly open = new OldestFirstMap<string, Open>();
   /** One sweep timer for all transactions (a timer each would cost more than the transaction). */
   private sweeper?: NodeJS.Timeout;
 
@@ -110,7 +111,7 @@ export class SipTransactionTracker {
   }
 
   private start(key: string, operation: SipOperationName, o: SipObservation, msg: SipMessage, sipCallId: string): Open {
-    if (this.open.size >= MAX_OPEN) this.expire(this.open.keys().next().value as string);
+    if (this.open.size >= MAX_OPEN) this.expire(this.open.oldestKey()!);
     const open: Open = {
       seen: [],
       openedAt: Date.now(),
@@ -170,8 +171,8 @@ export class SipTransactionTracker {
   /** Expires transactions older than the timeout; insertion order is age order. */
   sweep(): void {
     const cutoff = Date.now() - this.timeoutMs;
-    for (const [key, open] of this.open) {
-      if (open.openedAt > cutoff) break;
+    for (let key = this.open.oldestKey(); key !== undefined; key = this.open.oldestKey()) {
+      if (this.open.get(key)!.openedAt > cutoff) break;
       this.expire(key);
     }
   }
@@ -184,6 +185,6 @@ export class SipTransactionTracker {
 
   /** Ends everything open (shutdown, tests). */
   flush(): void {
-    for (const key of [...this.open.keys()]) this.expire(key);
+    for (const key of [...this.open.liveKeys()]) this.expire(key);
   }
 }

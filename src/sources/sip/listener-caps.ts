@@ -4,6 +4,7 @@
  * a listener drops and counts; it never grows.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { OldestFirstMap } from '../../util/oldest-first-map';
 
 export const HEP_DROP_REASONS = ['too_large', 'rate_limited', 'auth_failed', 'malformed', 'buffer_full', 'too_many_connections'] as const;
 export type HepDropReason = (typeof HEP_DROP_REASONS)[number];
@@ -54,7 +55,7 @@ interface Bucket {
  * with a full bucket). `Infinity` as the rate turns limiting off.
  */
 export class SourceRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new OldestFirstMap<string, Bucket>();
   private readonly burst: number;
   private readonly maxSources: number;
   private readonly now: () => number;
@@ -78,11 +79,11 @@ export class SourceRateLimiter {
     const now = this.now();
     let b = this.buckets.get(source);
     if (b) {
-      this.buckets.delete(source); // re-inserted below: Map order = least recently seen first
+      // set below makes it the most recently seen
       b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.ratePerSecond) / 1000);
       b.at = now;
     } else {
-      if (this.buckets.size >= this.maxSources) this.buckets.delete(this.buckets.keys().next().value as string);
+      this.buckets.pruneOldest(() => true, this.maxSources - 1);
       b = { tokens: this.burst, at: now };
     }
     this.buckets.set(source, b);
