@@ -10,16 +10,16 @@ import { BoundedBytes, toBuffer } from './bounded-bytes';
  */
 export class BoundedText {
   private readonly text: string[] = [];
-  private kept = 0;
   /** The rest, as bytes, from the first chunk that could not be kept as text. */
   private bytes?: BoundedBytes;
+  /** Bytes seen (while no bytes are kept, all of them are in `text`). */
   total = 0;
 
   constructor(private readonly limit: number) {}
 
   add(chunk: unknown, encoding?: BufferEncoding): void {
     if (this.bytes) return this.addBytes(chunk, encoding);
-    const room = this.limit - this.kept;
+    const room = this.limit - this.total;
     if (typeof chunk === 'string' && (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') && isWellFormed(chunk)) {
       const n = Buffer.byteLength(chunk, 'utf8');
       if (n <= room) return this.keep(chunk, n);
@@ -38,12 +38,11 @@ export class BoundedText {
 
   private keep(text: string, byteLength: number): void {
     this.total += byteLength;
-    this.kept += byteLength;
     this.text.push(text);
   }
 
   private addBytes(chunk: unknown, encoding?: BufferEncoding): void {
-    this.bytes ??= new BoundedBytes(this.limit - this.kept);
+    this.bytes ??= new BoundedBytes(this.limit - this.total);
     const before = this.bytes.total;
     this.bytes.add(chunk, encoding);
     this.total += this.bytes.total - before;
