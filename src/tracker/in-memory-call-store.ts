@@ -55,7 +55,7 @@ export class InMemoryCallStore implements CallStore {
     return this.calls.size;
   }
 
-  /** Claims and tombstones held right now (tests: both are bounded). */
+  /** Claims, tombstones and quota pairs held right now (tests: all are bounded). */
   get heldCounts(): { claims: number; tombstones: number; pairs: number } {
     let pairs = 0;
     for (const byPhone of this.pairs.values()) pairs += byPhone.size;
@@ -96,9 +96,7 @@ export class InMemoryCallStore implements CallStore {
   }
 
   takeCall(callId: string, tombstoneMs: number): readonly StoredSignal[] | undefined {
-    const call = this.calls.get(callId);
-    if (call) this.setActive(call, undefined);
-    this.calls.delete(callId);
+    const call = this.remove(callId);
     const now = this.now();
     this.tombstones.set(callId, now + tombstoneMs);
     this.tombstones.pruneOldest((until) => until > now, MAX_TOMBSTONES);
@@ -107,9 +105,7 @@ export class InMemoryCallStore implements CallStore {
 
   /** Forgets a call without a tombstone (another store decided it is finished). */
   discard(callId: string): void {
-    const call = this.calls.get(callId);
-    if (call) this.setActive(call, undefined);
-    this.calls.delete(callId);
+    this.remove(callId);
   }
 
   claimOnce(key: string, ttlMs: number): boolean {
@@ -156,6 +152,15 @@ export class InMemoryCallStore implements CallStore {
       initiations.push({ phoneNumberId, count: list.size });
     }
     return { active: [...this.activeCounts].map(([key, count]) => ({ key, count })), phoneNumberIds: [...this.phones], pairUsage, initiations };
+  }
+
+  /** A call leaves the store (and the active counts). */
+  private remove(callId: string): StoredCall | undefined {
+    const call = this.calls.get(callId);
+    if (!call) return undefined;
+    this.setActive(call, undefined);
+    this.calls.delete(callId);
+    return call;
   }
 
   private setActive(call: StoredCall, key: ActiveCallKey | undefined): void {

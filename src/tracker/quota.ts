@@ -41,7 +41,7 @@ export interface PairUsage {
 }
 
 /** Whether Meta's reading still tells the pair's usage at `now`. */
-export function readingValid(reading: MetaQuotaReading | undefined, now: number, windowMs: number): reading is MetaQuotaReading {
+function readingValid(reading: MetaQuotaReading | undefined, now: number, windowMs: number): reading is MetaQuotaReading {
   return reading !== undefined && (reading.limitExpiresAt ?? Infinity) > now && reading.observedAt > now - windowMs;
 }
 
