@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CallSignal } from '../src/events/call-signal';
-import { CallTracker } from '../src/tracker/call-tracker';
+import { CallTracker, SWEEP_SLICE } from '../src/tracker/call-tracker';
 import type { CallRecord } from '../src/tracker/fold-call';
 import { InMemoryCallStore, QUOTA_WINDOW_MS } from '../src/tracker/in-memory-call-store';
 import { quotaOf } from '../src/tracker/quota';
@@ -102,6 +102,56 @@ describe('call tracker', () => {
     expect(t.tracker.liveCount).toBe(0);
     expect(t.ended).toEqual([expect.objectContaining({ callId: 'wacid.4', status: 'unknown', ended: false })]);
     expect(t.snapshot().active).toEqual([]);
+  });
+
+  it('sweeps by last signal: a call that spoke later outlives a silent call that started after it', () => {
+    const t = setup({ ttlMs: 60_000 });
+    t.tracker.ingest(t.bic('wacid.early'));
+    t.advance(10_000);
+    t.tracker.ingest(t.bic('wacid.later'));
+    t.advance(20_000);
+    t.tracker.ingest(t.wh('wacid.early', { type: 'status', status: 'ringing' }));
+    t.advance(45_000); // later: silent 65 s; early: silent 45 s
+    expect(t.tracker.sweep()).toBe(false);
+    expect(t.ended.map((r) => r.callId)).toEqual(['wacid.later']);
+    expect(t.tracker.follows('wacid.early')).toBe(true);
+    t.advance(20_000);
+    t.tracker.sweep();
+    expect(t.ended.map((r) => r.callId)).toEqual(['wacid.later', 'wacid.early']);
+  });
+
+  it('ends calls that expire together a slice per sweep, and says when more are due', () => {
+    const t = setup({ ttlMs: 60_000 });
+    for (let i = 0; i < SWEEP_SLICE + 3; i++) t.tracker.ingest(t.bic(`wacid.s${i}`, `1408555${i}`));
+    t.advance(61_000);
+    expect(t.tracker.sweep()).toBe(true);
+    expect(t.ended).toHaveLength(SWEEP_SLICE);
+    expect(t.tracker.liveCount).toBe(3);
+    expect(t.tracker.sweep()).toBe(false);
+    expect(t.tracker.liveCount).toBe(0);
+    expect(new Set(t.ended.map((r) => r.callId)).size).toBe(SWEEP_SLICE + 3);
+    expect(t.snapshot().active).toEqual([]);
+  });
+
+  it("its timer ends every expired call, slice after slice, in later turns of the app's event loop", () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
+    try {
+      const t = setup({ ttlMs: 4000 }); // swept every second
+      const n = 2 * SWEEP_SLICE + 1;
+      for (let i = 0; i < n; i++) t.tracker.ingest(t.bic(`wacid.t${i}`, `1408555${i}`));
+      t.advance(5000);
+      vi.advanceTimersByTime(1000); // the interval: one slice, the rest queued as an immediate
+      expect(t.tracker.liveCount).toBe(SWEEP_SLICE + 1);
+      vi.advanceTimersToNextTimer(); // the next turn
+      expect(t.tracker.liveCount).toBe(1);
+      vi.advanceTimersToNextTimer();
+      expect(t.tracker.liveCount).toBe(0);
+      expect(t.ended).toHaveLength(n);
+      expect(vi.getTimerCount()).toBe(1); // the interval only: nothing more queued
+      t.tracker.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('counts connected business-initiated calls per pair in a rolling 24 h window', () => {
