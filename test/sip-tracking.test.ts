@@ -3,9 +3,9 @@
  * source would (socket tap, HEP, library hooks).
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseSipMessage } from '../src/sip/wire';
-import { MAX_OPEN, SipTransactionTracker } from '../src/sip/tracking/sip-transaction-tracker';
+import { MAX_OPEN, SWEEP_SLICE, SipTransactionTracker } from '../src/sip/tracking/sip-transaction-tracker';
 import type { SipOperationEvent } from '../src/sip/tracking/sip-operation';
 import { countOf, createHarness, sumOf } from './helpers/otel-harness';
 import { invite, metaInvite, request, response } from './sip/messages';
@@ -177,6 +177,35 @@ describe('bounded state', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(tracker.openCount).toBe(0);
     expect(events).toEqual([expect.objectContaining({ sipCallId: 'lost', expired: true })]);
+  });
+
+  it("expires transactions that time out together a slice per turn of the app's event loop", async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
+    try {
+      const events: SipOperationEvent[] = [];
+      const tracker = new SipTransactionTracker({ operation: (e) => events.push(e) }, 30); // swept every 10 ms
+      const n = 2 * SWEEP_SLICE + 1;
+      for (let i = 0; i < n; i++) {
+        tracker.observe({
+          message: parseSipMessage(Buffer.from(invite({ callId: `flood${i}` })))!,
+          fromBusiness: true,
+          at: 1,
+          source: 'hep',
+          transport: 'udp',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 40)); // real time: every transaction is past its timeout
+      vi.advanceTimersByTime(10); // the interval: one slice, the rest queued as an immediate
+      expect(tracker.openCount).toBe(SWEEP_SLICE + 1);
+      vi.advanceTimersToNextTimer();
+      expect(tracker.openCount).toBe(1);
+      vi.advanceTimersToNextTimer();
+      expect(tracker.openCount).toBe(0);
+      expect(events.filter((e) => e.expired)).toHaveLength(n);
+      expect(vi.getTimerCount()).toBe(0); // nothing open: the timer stopped
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds at most MAX_OPEN transactions: the oldest open one is expired first', () => {

@@ -18,6 +18,7 @@ import { signalKeyOf } from '../events/call-signal';
 import { after, isPromise } from '../util/maybe-promise';
 import type { MaybePromise } from '../util/maybe-promise';
 import { OldestFirstMap } from '../util/oldest-first-map';
+import { SlicedSweeper } from '../util/sliced-sweeper';
 import type { CallStore, RecordSignalResult } from './call-store';
 import { foldCall } from './fold-call';
 import type { CallRecord } from './fold-call';
@@ -108,10 +109,14 @@ export class CallTracker {
    * minute, on the app's event loop.
    */
   private readonly local = new OldestFirstMap<string, LocalCall>();
-  private sweeper?: NodeJS.Timeout;
-  private sweepRest?: NodeJS.Immediate;
+  private readonly sweeper: SlicedSweeper;
 
-  constructor(private readonly o: CallTrackerOptions) {}
+  constructor(private readonly o: CallTrackerOptions) {
+    this.sweeper = new SlicedSweeper(
+      () => this.sweep(),
+      (err) => o.onError('call sweep', err),
+    );
+  }
 
   /** Calls this instance is following. */
   get liveCount(): number {
@@ -276,27 +281,10 @@ export class CallTracker {
   }
 
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    if (this.sweepRest) clearImmediate(this.sweepRest);
-    this.sweeper = this.sweepRest = undefined;
+    this.sweeper.stop();
   }
 
   private ensureSweeper(): void {
-    if (this.sweeper) return;
-    this.sweeper = setInterval(() => this.sweepSlice(), Math.max(1000, Math.min(60_000, this.o.ttlMs() / 4)));
-    this.sweeper.unref();
-  }
-
-  /** A timer's sweep: never throws into the event loop; a slice at a time until none is due. */
-  private sweepSlice(): void {
-    this.sweepRest = undefined;
-    try {
-      if (this.sweep() && this.sweeper) {
-        this.sweepRest = setImmediate(() => this.sweepSlice());
-        this.sweepRest.unref();
-      }
-    } catch (err) {
-      this.o.onError('call sweep', err);
-    }
+    if (!this.sweeper.running) this.sweeper.start(Math.max(1000, Math.min(60_000, this.o.ttlMs() / 4)));
   }
 }

@@ -15,9 +15,12 @@ import { callDurationOf, numberOf, wacidOf } from './sip-headers';
 import type { SipObservation } from './sip-observation';
 import type { SipOperationEvent, SipOperationName } from './sip-operation';
 import { OldestFirstMap } from '../../util/oldest-first-map';
+import { SlicedSweeper } from '../../util/sliced-sweeper';
 
 export const TRANSACTION_TIMEOUT_MS = 120_000;
 export const MAX_OPEN = 50_000;
+/** Transactions one sweep expires before it yields to the event loop (each becomes a span and a metric point). */
+export const SWEEP_SLICE = 500;
 const MAX_SEEN = 16;
 
 interface Open {
@@ -35,7 +38,10 @@ export interface SipTrackerOutputs {
 export class SipTransactionTracker {
   private readonly open = new OldestFirstMap<string, Open>();
   /** One sweep timer for all transactions (a timer each would cost more than the transaction). */
-  private sweeper?: NodeJS.Timeout;
+  private readonly sweeper = new SlicedSweeper(
+    () => this.sweep(),
+    () => undefined, // `expire` hands events to outputs that guard themselves
+  );
 
   constructor(
     private readonly out: SipTrackerOutputs,
@@ -150,10 +156,7 @@ export class SipTransactionTracker {
     const open = this.open.get(key);
     if (!open) return;
     this.open.delete(key);
-    if (!this.open.size && this.sweeper) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
+    if (!this.open.size) this.sweeper.stop();
     const ev = open.event;
     if (ev.finalStatus !== undefined) {
       // Classified once here; the call signals and the operation span both read it.
@@ -168,19 +171,23 @@ export class SipTransactionTracker {
     this.out.operation(ev);
   }
 
-  /** Expires transactions older than the timeout; insertion order is age order. */
-  sweep(): void {
+  /**
+   * Expires transactions older than the timeout, oldest first (insertion order is age order), at most
+   * `max`; true when more are due (the timer runs them in the next turns of the event loop: a flood
+   * at the cap expires 50k transactions together).
+   */
+  sweep(max = SWEEP_SLICE): boolean {
     const cutoff = Date.now() - this.timeoutMs;
-    for (let key = this.open.oldestKey(); key !== undefined; key = this.open.oldestKey()) {
-      if (this.open.get(key)!.openedAt > cutoff) break;
+    for (let expired = 0, key = this.open.oldestKey(); key !== undefined; key = this.open.oldestKey()) {
+      if (this.open.get(key)!.openedAt > cutoff) return false;
+      if (expired++ === max) return true;
       this.expire(key);
     }
+    return false;
   }
 
   private ensureSweeper(): void {
-    if (this.sweeper) return;
-    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(5000, this.timeoutMs / 4)));
-    this.sweeper.unref();
+    if (!this.sweeper.running) this.sweeper.start(Math.max(10, Math.min(5000, this.timeoutMs / 4)));
   }
 
   /** Ends everything open (shutdown, tests). */
